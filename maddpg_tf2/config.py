@@ -1,0 +1,142 @@
+"""Every hyperparameter and run setting in one dataclass.
+
+Defaults are the original's (openai/maddpg `experiments/train.py` and trainer); fields the original
+did not have default to the behaviour that matches it. argv parsing lives in experiments/train.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class Config:
+    # --- environment ---
+    scenario: str = "simple"
+    """Built-in scenario name (with or without .py) or the path of a user's scenario file."""
+    max_episode_len: int = 25
+    """Steps per episode (time limit)."""
+    num_episodes: int = 60000
+    """Training stops once this many episodes have been started."""
+    num_adversaries: int = 0
+    """The first k policy agents use `adv_policy`."""
+    good_policy: str = "maddpg"
+    """`maddpg` (centralised critic) or `ddpg` (critic sees own observation and action only)."""
+    adv_policy: str = "maddpg"
+    """Policy type of the first `num_adversaries` agents."""
+
+    # --- learning ---
+    lr: float = 1e-2
+    """Adam learning rate for actor and critic (unless actor_lr / critic_lr are set)."""
+    actor_lr: Optional[float] = None
+    """Actor learning rate; None means `lr`."""
+    critic_lr: Optional[float] = None
+    """Critic learning rate; None means `lr`."""
+    gamma: float = 0.95
+    """Discount factor."""
+    batch_size: int = 1024
+    """Minibatch size of every agent's update."""
+    num_units: int = 64
+    """Hidden width of every MLP (two hidden layers)."""
+    tau: float = 0.01
+    """Polyak step of the target networks (target = (1 - tau) * target + tau * online)."""
+    grad_clip: Optional[float] = 0.5
+    """Each variable's gradient is clipped to this norm on its own (None: no clipping)."""
+    policy_regulariser: float = 1e-3
+    """Weight of the mean squared actor output added to the actor loss."""
+    buffer_size: int = 1_000_000
+    """Replay capacity in transitions (shared by all agents)."""
+    update_every: int = 100
+    """One update round of every agent per this many collected transitions."""
+    learning_starts: Optional[int] = None
+    """Transitions stored before updates start; None means batch_size * max_episode_len (original)."""
+    train_repeats: int = 1
+    """Update rounds per update point (1 = original)."""
+    target_init: str = "independent"
+    """`independent` (original: targets initialised on their own) or `copy` (targets start as copies)."""
+    standardise_rewards: bool = False
+    """Standardise sampled rewards per batch before the critic target (off in the original)."""
+    warmup_episodes: int = 0
+    """Episodes acted with uniformly random actions before the policy acts (0 in the original)."""
+
+    # --- discrete gradient estimators ---
+    gradient_estimator: str = "gumbel"
+    """gumbel (original soft sample), stgs, grmck, gst or tags."""
+    gumbel_temp: float = 1.0
+    """Temperature tau of the Gumbel-based estimators."""
+    rao_k: int = 1
+    """Number of conditional Gumbel draws K of GRMCK."""
+    gst_gap: float = 1.0
+    """Logit gap of the gapped straight-through estimator."""
+    tags_start: float = 5.0
+    """TAGS temperature at the first update."""
+    tags_end: float = 0.5
+    """TAGS temperature at and after `tags_period` updates."""
+    tags_period: int = 100000
+    """TAGS decay length, counted in update rounds."""
+
+    # --- run ---
+    seed: Optional[int] = None
+    """Seed of numpy, TensorFlow and the environments; None = unseeded, as the original."""
+    num_envs: int = 1
+    """Parallel environments stepped together; updates still come once per `update_every` transitions."""
+    exp_name: Optional[str] = None
+    """File stem of the output files; None derives `<scenario>_<time>`."""
+    save_dir: str = "/tmp/policy/"
+    """Checkpoint directory."""
+    save_rate: int = 1000
+    """Save, print and record the learning curve every this many episodes."""
+    load_dir: str = ""
+    """Where restore/display/benchmark load from; empty means save_dir."""
+    restore: bool = False
+    """Load the checkpoint and keep training."""
+    save_replay: bool = False
+    """Also checkpoint the replay buffer (large), so --restore resumes with it."""
+    display: bool = False
+    """Render the loaded policy instead of training."""
+    display_episodes: Optional[int] = None
+    """Episodes to display; None = forever with a window, 3 without one."""
+    display_file: Optional[str] = None
+    """Animation written when no window can be opened (.gif or .mp4); None picks a path."""
+    benchmark: bool = False
+    """Evaluate the loaded policy and save benchmark data."""
+    benchmark_iters: int = 100000
+    """Environment steps of a benchmark run."""
+    benchmark_dir: str = "./benchmark_files/"
+    """Where benchmark pickles and summaries go."""
+    plots_dir: str = "./learning_curves/"
+    """Where learning-curve pickles, CSV and plots go."""
+    tensorboard_dir: Optional[str] = None
+    """Write TensorBoard scalars here (None: off)."""
+    quiet: bool = False
+    """No progress bar."""
+    log_grad_variance: bool = False
+    """Log each actor's gradient variance across estimator draws."""
+    log_grad_variance_interval: int = 1000
+    """Update rounds between gradient-variance measurements."""
+    grad_variance_draws: int = 16
+    """Estimator draws used per gradient-variance measurement."""
+    jit_compile: bool = False
+    """Compile the train step with XLA."""
+
+    @property
+    def actor_learning_rate(self) -> float:
+        return self.lr if self.actor_lr is None else self.actor_lr
+
+    @property
+    def critic_learning_rate(self) -> float:
+        return self.lr if self.critic_lr is None else self.critic_lr
+
+    @property
+    def min_replay_size(self) -> int:
+        if self.learning_starts is not None:
+            return self.learning_starts
+        return self.batch_size * self.max_episode_len
+
+    def replace(self, **changes) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in dataclasses.fields(cls)]

@@ -1,0 +1,38 @@
+"""maddpg-tf2: MADDPG and the Multi-Agent Particle Environments on TensorFlow 2."""
+from setuptools import find_packages, setup
+
+setup(
+    name="maddpg-tf2",
+    version="0.1.0",
+    description="TensorFlow 2 reimplementation of OpenAI's MADDPG and its particle environments",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    # maddpg_tf2 is the library; compat/ holds the original's import paths (multiagent, maddpg).
+    packages=find_packages(include=["maddpg_tf2", "maddpg_tf2.*"])
+    + find_packages("compat", include=["multiagent", "multiagent.*", "maddpg", "maddpg.*"])
+    + ["experiments"],
+    package_dir={"multiagent": "compat/multiagent", "maddpg": "compat/maddpg"},
+    install_requires=[
+        "tensorflow>=2.16",
+        "tensorflow-probability>=0.24",
+        "tf-keras>=2.16",
+        "numpy>=1.24",
+        "gymnasium>=0.29",
+        "pyyaml>=6.0",
+        "tqdm>=4.60",
+        "matplotlib>=3.6",
+        "imageio>=2.28",
+        "pillow>=9.0",
+    ],
+    extras_require={
+        "test": ["pytest>=7.0"],
+        "window": ["pyglet>=1.5"],
+    },
+    entry_points={
+        "console_scripts": [
+            "maddpg-train=experiments.train:main",
+            "maddpg-plot=maddpg_tf2.plot:main",
+        ]
+    },
+)

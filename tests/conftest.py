@@ -1,0 +1,19 @@
+import os
+import pathlib
+
+import pytest
+
+# Keep TensorFlow quiet and deterministic-ish on the 2-core CI machine.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def data_dir():
+    return DATA
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long runs (learning tests); excluded by default with -m 'not slow'")

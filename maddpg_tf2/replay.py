@@ -1,0 +1,154 @@
+"""Preallocated float32 replay for all agents and all parallel environments at once.
+
+Layout. Every world e owns a ring segment of `S` rows; row (e, r) holds the joint observation of
+all agents (concatenated), and, when it is a transition, the joint action, the rewards and the dones
+of the step taken from it. A transition's next observation is the observation in the following row
+of the same segment, so each observation is stored once (half the memory of storing obs and next_obs:
+the full 1e6-transition replay of simple_spread takes 287 MiB). When an episode ends, its
+terminal observation stays in its row, marked as not a transition, and the next episode starts in
+the row after it.
+
+Sampling follows the original: for every updating agent its own batch of indices, drawn uniformly
+with replacement over the stored transitions, reading every agent's data at those indices.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+
+class Replay:
+    def __init__(self, capacity: int, obs_dims: Sequence[int], act_dims: Sequence[int],
+                 num_envs: int = 1, episode_len: int = 25):
+        """capacity: transitions kept (FIFO). Rows for terminal observations come on top, sized for
+        episodes of `episode_len` steps; shorter episodes shorten the FIFO horizon slightly."""
+        if capacity <= 0:
+            raise ValueError(f"replay capacity must be positive, got {capacity}")
+        self.obs_dims = [int(d) for d in obs_dims]
+        self.act_dims = [int(k) for k in act_dims]
+        self.n = len(self.obs_dims)
+        self.num_envs = int(num_envs)
+        self.capacity = int(capacity)
+        per_env = -(-self.capacity // self.num_envs)
+        self.rows_per_env = per_env + -(-per_env // max(1, episode_len)) + 1
+        E, S = self.num_envs, self.rows_per_env
+        # np.zeros maps pages lazily: memory is committed as the buffer fills.
+        self._obs = np.zeros((E, S, sum(self.obs_dims)), np.float32)
+        self._act = np.zeros((E, S, sum(self.act_dims)), np.float32)
+        self._rew = np.zeros((E, S, self.n), np.float32)
+        # Bit-packed [is_transition, done_1..done_N]: one byte per row for up to 7 agents.
+        self._flags = np.zeros((E, S, (self.n + 8) // 8), np.uint8)
+        self._write = np.zeros(E, np.int64)  # row the next observation goes to
+        self._pending = np.zeros(E, np.bool_)  # row _write already holds the last next observation
+        self._filled = np.zeros(E, np.int64)  # rows ever written, capped at S
+        self._count = 0  # stored transitions
+        self._obs_split = np.cumsum(self.obs_dims)[:-1]
+        self._act_split = np.cumsum(self.act_dims)[:-1]
+        self._envs = np.arange(E)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self._obs, self._act, self._rew, self._flags))
+
+    def _is_transition(self, env, row):
+        return (self._flags[env, row, 0] & 0x80) != 0
+
+    def add(self, obs_n, act_n, rew, next_obs_n, done) -> None:
+        """Store one step of every world: obs_n/next_obs_n lists over agents of [E, d_i], act_n of
+        [E, k_i], rew and done [E, N]."""
+        obs = _joint(obs_n)  # [E, D]
+        nxt = _joint(next_obs_n)
+        envs, S = self._envs, self.rows_per_env
+        row = self._write.copy()
+        # A world continues its chain when its observation is the next observation stored last step;
+        # otherwise (a reset) the stored one was terminal and the new episode starts one row later.
+        continues = self._pending & np.all(self._obs[envs, row] == obs, axis=1)
+        row = np.where(self._pending & ~continues, (row + 1) % S, row)
+        self._count += int(np.count_nonzero(~self._is_transition(envs, row)))
+        self._obs[envs, row] = obs
+        self._act[envs, row] = _joint(act_n)
+        self._rew[envs, row] = rew
+        bits = np.concatenate([np.ones((len(envs), 1), np.bool_), np.asarray(done, np.bool_)], axis=1)
+        self._flags[envs, row] = np.packbits(bits, axis=1)
+        nrow = (row + 1) % S
+        self._count -= int(np.count_nonzero(self._is_transition(envs, nrow)))
+        self._obs[envs, nrow] = nxt
+        self._flags[envs, nrow] = 0
+        self._write = nrow
+        self._pending[:] = True
+        self._filled = np.maximum(self._filled, np.maximum(row, nrow) + 1)
+
+    def sample_index(self, shape, rng: np.random.Generator):
+        """Uniform indices (env, row) of stored transitions, with replacement, of the given shape."""
+        if self._count == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        size = int(np.prod(shape))
+        env = np.empty(size, np.int64)
+        row = np.empty(size, np.int64)
+        todo = np.arange(size)
+        weights = self._filled / self._filled.sum()
+        uniform = np.all(self._filled == self._filled[0])
+        while todo.size:
+            # Uniform over written rows, then rejection of terminal-observation rows (~1 in 26).
+            e = rng.integers(0, self.num_envs, todo.size) if uniform else rng.choice(self.num_envs, todo.size, p=weights)
+            r = (rng.random(todo.size) * self._filled[e]).astype(np.int64)
+            ok = self._is_transition(e, r)
+            env[todo[ok]], row[todo[ok]] = e[ok], r[ok]
+            todo = todo[~ok]
+        return env.reshape(shape), row.reshape(shape)
+
+    def gather(self, env, row) -> Dict[str, object]:
+        """The transitions at (env, row), any index shape [...]: per-agent lists split from the joint rows."""
+        nrow = (row + 1) % self.rows_per_env
+        return {
+            "obs_n": np.split(self._obs[env, row], self._obs_split, axis=-1),
+            "act_n": np.split(self._act[env, row], self._act_split, axis=-1),
+            "rew": self._rew[env, row],
+            "next_obs_n": np.split(self._obs[env, nrow], self._obs_split, axis=-1),
+            "done": np.unpackbits(self._flags[env, row], axis=-1, count=self.n + 1)[..., 1:].astype(np.float32),
+        }
+
+    def sample(self, batch_size: int, rng: np.random.Generator, num_batches: int = None):
+        """One batch per updating agent (the original: each agent draws its own indices).
+
+        Returns obs_n / act_n / next_obs_n lists over agents j of [num_batches, B, d_j], rew and done
+        [num_batches, B, N]; batch i is agent i's.
+        """
+        num_batches = self.n if num_batches is None else num_batches
+        return self.gather(*self.sample_index((num_batches, batch_size), rng))
+
+    # --- checkpointing ---
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        top = int(self._filled.max())  # rows past this were never written: skip them
+        return {
+            "obs": self._obs[:, :top], "act": self._act[:, :top], "rew": self._rew[:, :top],
+            "flags": self._flags[:, :top],
+            "write": self._write, "pending": self._pending, "filled": self._filled,
+            "count": np.int64(self._count),
+            "layout": np.array([self.num_envs, self.rows_per_env] + self.obs_dims + self.act_dims, np.int64),
+        }
+
+    def load_state_dict(self, state: Dict[str, np.ndarray]) -> None:
+        layout = np.array([self.num_envs, self.rows_per_env] + self.obs_dims + self.act_dims, np.int64)
+        if not np.array_equal(np.asarray(state["layout"]), layout):
+            raise ValueError(
+                "saved replay buffer does not fit this run (different number of envs, capacity or "
+                f"agent dimensions): saved layout {list(state['layout'])}, expected {list(layout)}")
+        top = state["obs"].shape[1]
+        self._obs[:, :top] = state["obs"]
+        self._act[:, :top] = state["act"]
+        self._rew[:, :top] = state["rew"]
+        self._flags[:, :top] = state["flags"]
+        self._write = np.array(state["write"], np.int64)
+        self._pending = np.array(state["pending"], np.bool_)
+        self._filled = np.array(state["filled"], np.int64)
+        self._count = int(state["count"])
+
+
+def _joint(parts: List[np.ndarray]) -> np.ndarray:
+    """Concatenate per-agent arrays [E, d_i] into one float32 row block [E, sum d]."""
+    return np.concatenate([np.asarray(p, np.float32).reshape(len(p), -1) for p in parts], axis=1)

@@ -1,0 +1,188 @@
+"""Train, display or benchmark MADDPG on the particle environments: the original's command line.
+
+Runs as `python experiments/train.py ...` from the repository root, as `python train.py ...` inside
+experiments/, and as the console script `maddpg-train`. Parses argv (and an optional YAML file) into
+a Config and hands it to maddpg_tf2.loop; every original flag keeps its name, default and meaning.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+if __package__ in (None, ""):
+    # Run as a plain script from a checkout: make the library and the compat packages importable.
+    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path[:0] = [_root, os.path.join(_root, "compat")]
+
+from maddpg_tf2.config import Config  # noqa: E402
+
+ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
+POLICIES = ("maddpg", "ddpg")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = Config()
+    p = argparse.ArgumentParser(
+        prog="maddpg-train",
+        description="MADDPG on the multi-agent particle environments (TensorFlow 2)")
+    # Environment
+    p.add_argument("--scenario", type=str, default=d.scenario, help="built-in scenario name (e.g. simple_spread) or the path of a scenario .py file")
+    p.add_argument("--max-episode-len", type=int, default=d.max_episode_len, help="steps per episode (time limit)")
+    p.add_argument("--num-episodes", type=int, default=d.num_episodes, help="training stops after this many episodes")
+    p.add_argument("--num-adversaries", type=int, default=d.num_adversaries, help="the first k agents use --adv-policy")
+    p.add_argument("--good-policy", type=str, default=d.good_policy, choices=POLICIES, help="maddpg (centralised critic) or ddpg (local critic) for the other agents")
+    p.add_argument("--adv-policy", type=str, default=d.adv_policy, choices=POLICIES, help="maddpg or ddpg for the first --num-adversaries agents")
+    # Core training parameters
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate of actors and critics")
+    p.add_argument("--gamma", type=float, default=d.gamma, help="discount")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="minibatch size of every update")
+    p.add_argument("--num-units", type=int, default=d.num_units, help="hidden width of every MLP")
+    # Checkpointing
+    p.add_argument("--exp-name", type=str, default=d.exp_name, help="name of the experiment (default: <scenario>_<time>)")
+    p.add_argument("--save-dir", type=str, default=d.save_dir, help="checkpoint directory")
+    p.add_argument("--save-rate", type=int, default=d.save_rate, help="checkpoint, print and record the curve every this many episodes")
+    p.add_argument("--load-dir", type=str, default=d.load_dir, help="where --restore/--display/--benchmark load from (default: --save-dir)")
+    # Evaluation
+    p.add_argument("--restore", action="store_true", default=False, help="resume training from the checkpoint")
+    p.add_argument("--display", action="store_true", default=False, help="render the loaded policy")
+    p.add_argument("--benchmark", action="store_true", default=False, help="evaluate the loaded policy")
+    p.add_argument("--benchmark-iters", type=int, default=d.benchmark_iters, help="environment steps of a benchmark run")
+    p.add_argument("--benchmark-dir", type=str, default=d.benchmark_dir, help="output folder of benchmark pickles and summaries")
+    p.add_argument("--plots-dir", type=str, default=d.plots_dir, help="output folder of learning curves (pickles, CSV, PNG)")
+
+    new = p.add_argument_group("beyond the original")
+    new.add_argument("--config", type=str, default=None, help="YAML file with the same keys as the flags; flags given on the command line win")
+    new.add_argument("--seed", type=int, default=d.seed, help="seed numpy, TensorFlow and the environments (same seed, same run on CPU)")
+    new.add_argument("--num-envs", type=int, default=d.num_envs, help="parallel environments stepped together (updates stay one round per 100 transitions)")
+    new.add_argument("--display-episodes", type=int, default=d.display_episodes, help="episodes to display (default: forever with a window, 3 without)")
+    new.add_argument("--display-file", type=str, default=d.display_file, help="animation written when there is no display (.gif or .mp4)")
+    new.add_argument("--save-replay", action="store_true", default=d.save_replay, help="checkpoint the replay buffer too, so --restore resumes with it")
+    new.add_argument("--tensorboard-dir", type=str, default=d.tensorboard_dir, help="write TensorBoard scalars here")
+    new.add_argument("--quiet", action="store_true", default=d.quiet, help="no progress bar")
+    new.add_argument("--buffer-size", type=int, default=d.buffer_size, help="replay capacity in transitions")
+    new.add_argument("--jit-compile", action="store_true", default=d.jit_compile, help="compile the train step with XLA")
+    new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
+
+    est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
+    est.add_argument("--gradient-estimator", type=str, default=d.gradient_estimator, choices=ESTIMATORS)
+    est.add_argument("--gumbel-temp", type=float, default=d.gumbel_temp, help="temperature tau")
+    est.add_argument("--rao-k", type=int, default=d.rao_k, help="GRMCK: conditional Gumbel draws K")
+    est.add_argument("--gst-gap", type=float, default=d.gst_gap, help="GST: logit gap")
+    est.add_argument("--tags-start", type=float, default=d.tags_start, help="TAGS: first temperature")
+    est.add_argument("--tags-end", type=float, default=d.tags_end, help="TAGS: final temperature")
+    est.add_argument("--tags-period", type=int, default=d.tags_period, help="TAGS: decay length in update rounds")
+    est.add_argument("--log-grad-variance", action="store_true", default=d.log_grad_variance, help="log actor gradient variance across estimator draws")
+    est.add_argument("--log-grad-variance-interval", type=int, default=d.log_grad_variance_interval, help="update rounds between variance measurements")
+    est.add_argument("--actor-lr", type=float, default=d.actor_lr, help="actor learning rate (default --lr)")
+    est.add_argument("--critic-lr", type=float, default=d.critic_lr, help="critic learning rate (default --lr)")
+    est.add_argument("--policy-regulariser", type=float, default=d.policy_regulariser, help="weight of the mean squared actor output")
+    est.add_argument("--gradient-clip", dest="grad_clip", type=float, default=d.grad_clip, help="per-variable gradient norm clip (<= 0: off)")
+    est.add_argument("--soft-update-size", dest="tau", type=float, default=d.tau, help="polyak step tau of the targets")
+    est.add_argument("--standardise-rewards", action="store_true", default=d.standardise_rewards, help="standardise sampled rewards per batch")
+    est.add_argument("--warmup-episodes", type=int, default=d.warmup_episodes, help="episodes of random actions before the policy acts")
+    est.add_argument("--train-repeats", type=int, default=d.train_repeats, help="update rounds per update point")
+    return p
+
+
+class UsageError(Exception):
+    """Bad input: one line naming the problem and the fix."""
+
+
+def _yaml_values(path, parser):
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+    except OSError as e:
+        raise UsageError(f"cannot read config file {path}: {e.strerror}; pass an existing YAML file to --config")
+    except yaml.YAMLError as e:
+        raise UsageError(f"config file {path} is not valid YAML ({str(e).splitlines()[0]}); fix the file")
+    if not isinstance(data, dict):
+        raise UsageError(f"config file {path} must hold a mapping of flag names to values")
+    known = {a.dest: a for a in parser._actions if a.dest not in ("help", "config")}
+    values = {}
+    for key, value in data.items():
+        dest = str(key).replace("-", "_").lstrip("_")
+        dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau"}.get(dest, dest)
+        if dest not in known:
+            raise UsageError(f"config file {path}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
+        action = known[dest]
+        if value is not None and action.type is not None and not isinstance(value, bool):
+            try:
+                value = action.type(value)
+            except (TypeError, ValueError):
+                raise UsageError(f"config file {path}: '{key}' must be of type {action.type.__name__}, got {value!r}")
+        if action.choices and value not in action.choices:
+            raise UsageError(f"config file {path}: '{key}' must be one of {', '.join(action.choices)}, got {value!r}")
+        values[dest] = value
+    return values
+
+
+def parse_config(argv=None) -> Config:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    values = vars(args)
+    config_file = values.pop("config")
+    if config_file:
+        # Flags typed on the command line win over the file: parse again with no defaults to see them.
+        explicit = argparse.Namespace()
+        quiet = build_parser()
+        for action in quiet._actions:
+            action.default = argparse.SUPPRESS
+        quiet.parse_args(argv, namespace=explicit)
+        merged = _yaml_values(config_file, parser)
+        merged.update({k: v for k, v in vars(explicit).items() if k != "config"})
+        values.update(merged)
+    if values.get("grad_clip") is not None and values["grad_clip"] <= 0:
+        values["grad_clip"] = None
+    config = Config(**values)
+    validate(config)
+    return config
+
+
+def validate(c: Config) -> None:
+    positive = {
+        "--max-episode-len": c.max_episode_len, "--num-episodes": c.num_episodes, "--batch-size": c.batch_size,
+        "--save-rate": c.save_rate, "--num-units": c.num_units, "--num-envs": c.num_envs,
+        "--benchmark-iters": c.benchmark_iters, "--buffer-size": c.buffer_size, "--rao-k": c.rao_k,
+        "--train-repeats": c.train_repeats, "--log-grad-variance-interval": c.log_grad_variance_interval,
+        "--tags-period": c.tags_period,
+    }
+    for flag, value in positive.items():
+        if value <= 0:
+            raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
+    for flag, value in {"--lr": c.lr, "--gumbel-temp": c.gumbel_temp, "--tags-start": c.tags_start,
+                        "--tags-end": c.tags_end}.items():
+        if not value > 0:
+            raise UsageError(f"{flag} must be positive, got {value}")
+    if c.num_adversaries < 0:
+        raise UsageError(f"--num-adversaries must be 0 or more, got {c.num_adversaries}")
+    if not 0 <= c.gamma <= 1:
+        raise UsageError(f"--gamma must lie in [0, 1], got {c.gamma}")
+    if not 0 < c.tau <= 1:
+        raise UsageError(f"--soft-update-size must lie in (0, 1], got {c.tau}")
+    if c.display_episodes is not None and c.display_episodes <= 0:
+        raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
+    if c.warmup_episodes < 0:
+        raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
+    if sum([c.display, c.benchmark]) > 1:
+        raise UsageError("--display and --benchmark cannot be combined; pick one")
+    if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
+        raise UsageError(f"--display-file must end in .gif or .mp4, got {c.display_file}")
+
+
+def main(argv=None) -> int:
+    from maddpg_tf2.errors import user_errors
+    try:
+        config = parse_config(argv)
+        from maddpg_tf2 import loop
+        return loop.run(config)
+    except (UsageError,) + user_errors() as e:
+        print(f"maddpg-train: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

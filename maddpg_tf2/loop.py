@@ -1,0 +1,259 @@
+"""Train, benchmark and display drivers over a batched environment.
+
+The training loop keeps the original's semantics (ORIGINAL.md §2) with E worlds stepped together:
+one update round of every agent per 100 collected transitions once the replay holds
+batch_size * max_episode_len of them; episodes are counted across worlds in the order they end, and
+the save-rate lines, the learning curves and the stopping rule are those of the original's single
+sequence of episodes (the count and the mean include one freshly started, zero-reward episode).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+from maddpg_tf2 import fileio
+from maddpg_tf2.config import Config
+from maddpg_tf2.errors import UserError
+
+
+@dataclass
+class Progress:
+    """Counters and curves that a resumed run continues from (saved beside each checkpoint)."""
+
+    train_step: int = 0  # transitions collected
+    completed: int = 0  # episodes finished
+    update_rounds: int = 0
+    recent_rewards: List[float] = field(default_factory=list)  # last save_rate episode totals
+    recent_agent_rewards: List[List[float]] = field(default_factory=list)  # per agent
+    final_ep_rewards: List[float] = field(default_factory=list)
+    final_ep_ag_rewards: List[float] = field(default_factory=list)
+
+
+def run(config: Config) -> int:
+    """Entry point of experiments/train.py: the mode the config asks for. Returns the exit code."""
+    _seed_everything(config.seed)
+    if config.display:
+        from maddpg_tf2.playback import display
+        return display(config)
+    if config.benchmark:
+        from maddpg_tf2.playback import benchmark
+        return benchmark(config)
+    return Trainer(config).train()
+
+
+def _seed_everything(seed: Optional[int]) -> None:
+    if seed is None:
+        return
+    import tensorflow as tf
+
+    np.random.seed(seed)  # object-style environments draw from the global stream, as the original
+    tf.random.set_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def exp_name_for(config: Config) -> str:
+    if config.exp_name:
+        return config.exp_name
+    stem = os.path.splitext(os.path.basename(config.scenario))[0]
+    return f"{stem}_{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def policy_types(config: Config, n_agents: int) -> List[str]:
+    """maddpg/ddpg per agent: the first num_adversaries use adv_policy."""
+    if config.num_adversaries > n_agents:
+        raise UserError(
+            f"--num-adversaries {config.num_adversaries} exceeds the {n_agents} agents of scenario "
+            f"'{config.scenario}'; pass a value from 0 to {n_agents}")
+    return [config.adv_policy if i < config.num_adversaries else config.good_policy for i in range(n_agents)]
+
+
+def build_agents(config: Config, env):
+    """The learner (networks, targets, optimizers) and the acting policy for an environment."""
+    from maddpg_tf2.learner import Learner
+    from maddpg_tf2.policy import Policy
+
+    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
+    local_q_n = [p == "ddpg" for p in policy_types(config, env.n)]
+    learner = Learner(config, obs_dims, list(env.action_space_n), local_q_n)
+    return learner, Policy.from_learner(learner)
+
+
+class Trainer:
+    def __init__(self, config: Config):
+        from maddpg_tf2.envs.make import make_env
+        from maddpg_tf2.logging import RunLogger
+        from maddpg_tf2.replay import Replay
+
+        self.config = config
+        self.exp_name = exp_name_for(config)
+        self.env = make_env(config.scenario, num_envs=config.num_envs, seed=config.seed)
+        self.learner, self.policy = build_agents(config, self.env)
+        self.rng = np.random.default_rng(config.seed)
+        self.replay = Replay(config.buffer_size, self.learner.obs_dims, self.learner.act_dims,
+                             num_envs=config.num_envs, episode_len=config.max_episode_len)
+        self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
+        self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
+                                config.num_episodes, tensorboard_dir=config.tensorboard_dir,
+                                quiet=config.quiet, num_adversaries=config.num_adversaries)
+        self.save_dir = config.save_dir
+        self.last_metrics = {}
+
+    # ------------------------------------------------------------------ resume
+    def restore(self) -> None:
+        from maddpg_tf2 import checkpoint
+
+        load_dir = self.config.load_dir or self.config.save_dir
+        self.logger.message("Loading previous state...")
+        extra = checkpoint.restore(load_dir, self.learner, replay=self.replay, scenario=self.config.scenario)
+        saved = (extra or {}).get("progress")
+        if saved:
+            self.progress = Progress(**saved)
+            self.logger.final_ep_rewards = list(self.progress.final_ep_rewards)
+            self.logger.final_ep_ag_rewards = list(self.progress.final_ep_ag_rewards)
+        if (extra or {}).get("rng"):
+            self.rng.bit_generator.state = extra["rng"]
+        self.policy.refresh(self.learner)
+
+    def save(self) -> None:
+        from maddpg_tf2 import checkpoint
+
+        self.progress.final_ep_rewards = list(self.logger.final_ep_rewards)
+        self.progress.final_ep_ag_rewards = list(self.logger.final_ep_ag_rewards)
+        extra = {"progress": dataclasses.asdict(self.progress), "rng": self.rng.bit_generator.state,
+                 "exp_name": self.exp_name}
+        checkpoint.save(self.save_dir, self.learner, extra=extra,
+                        replay=self.replay if self.config.save_replay else None,
+                        scenario=self.config.scenario)
+
+    # ------------------------------------------------------------------ train
+    def train(self) -> int:
+        c = self.config
+        self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
+        if c.restore:
+            self.restore()
+        self.logger.message("Starting iterations...")
+        interrupted = _install_sigterm()
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self.save()
+            self.logger.write_curves()
+            self.logger.message(
+                f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
+                f"and curves to {self.logger.path('_rewards.pkl')}. Resume with the same command plus --restore.")
+            self.logger.close()
+            return 143 if interrupted.get("sigterm") else 130
+        finally:
+            _restore_sigterm(interrupted)
+        self.logger.write_curves()
+        self.logger.write_plot()
+        self.logger.message(f"...Finished total of {self.progress.completed + 1} episodes.")
+        self.logger.close()
+        return 0
+
+    def _loop(self) -> None:
+        c, p, env = self.config, self.progress, self.env
+        E, n = env.num_envs, env.n
+        obs_n = env.reset()
+        ep_reward = np.zeros(E)
+        ep_agent_reward = np.zeros((E, n))
+        episode_step = np.zeros(E, np.int64)
+        t_start = time.time()
+        warmup_left = max(0, c.warmup_episodes - p.completed)
+        while p.completed < c.num_episodes:
+            if warmup_left > 0:
+                act_n = self.policy.random_actions(E, self.rng)
+            else:
+                act_n = self.policy.act(obs_n, self.rng)
+            new_obs_n, rew, done, _ = env.step(act_n)
+            episode_step += 1
+            terminal = episode_step >= c.max_episode_len  # [E]
+            self.replay.add(obs_n, act_n, rew, new_obs_n, done)
+            ep_reward += rew.sum(axis=1)
+            ep_agent_reward += rew
+            ended = np.all(done, axis=1) | terminal
+            old_step = p.train_step
+            p.train_step += E
+            obs_n = new_obs_n
+            if ended.any():
+                save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward, t_start)
+                warmup_left -= int(ended.sum())
+                ep_reward[ended] = 0.0
+                ep_agent_reward[ended] = 0.0
+                obs_n = env.reset(ended)
+                episode_step[ended] = 0
+            else:
+                save_due = False
+            self._update(old_step, p.train_step)
+            if save_due:
+                self.save()
+                self.logger.write_curves()
+            self.logger.progress(p.completed + 1, p.train_step)
+
+    def _finish_episodes(self, envs, ep_reward, ep_agent_reward, t_start) -> bool:
+        """Count the episodes that ended, in world order; print and record every save point crossed."""
+        c, p = self.config, self.progress
+        save_due = False
+        for e in envs:
+            if p.completed >= c.num_episodes:
+                break  # the original stops at exactly num_episodes; extra worlds' episodes are dropped
+            p.completed += 1
+            p.recent_rewards = (p.recent_rewards + [float(ep_reward[e])])[-c.save_rate:]
+            for i, rewards in enumerate(p.recent_agent_rewards):
+                p.recent_agent_rewards[i] = (rewards + [float(ep_agent_reward[e, i])])[-c.save_rate:]
+            started = p.completed + 1
+            if started % c.save_rate == 0:
+                # As the original: the last save_rate entries of the started episodes, the fresh one (0) included.
+                window = p.recent_rewards[-(c.save_rate - 1):] if c.save_rate > 1 else []
+                mean = float(np.sum(window) / c.save_rate)
+                agent_means = [float(np.sum(r[-(c.save_rate - 1):] if c.save_rate > 1 else []) / c.save_rate)
+                               for r in p.recent_agent_rewards]
+                self.logger.save_line(p.train_step, started, mean, agent_means=agent_means,
+                                      seconds=time.time() - t_start)
+                self._log_scalars(mean, agent_means)
+                save_due = True
+        return save_due
+
+    def _update(self, old_step: int, new_step: int) -> None:
+        """One round per multiple of update_every crossed, once the replay is large enough."""
+        c = self.config
+        rounds = new_step // c.update_every - old_step // c.update_every
+        if rounds <= 0 or len(self.replay) < c.min_replay_size:
+            return
+        for _ in range(rounds * c.train_repeats):
+            batch = self.replay.sample(c.batch_size, self.rng)
+            self.last_metrics = self.learner.train_step(batch)
+            self.progress.update_rounds += 1
+        self.policy.refresh(self.learner)
+
+    def _log_scalars(self, mean, agent_means) -> None:
+        metrics = {"reward/episode": mean}
+        metrics.update({f"reward/agent_{i}": m for i, m in enumerate(agent_means)})
+        metrics.update({k: float(v) for k, v in self.last_metrics.items()})
+        self.logger.scalars(metrics, self.progress.train_step)
+
+
+def _install_sigterm() -> dict:
+    """SIGTERM behaves as Ctrl-C during training: save, then exit cleanly."""
+    state = {"previous": None}
+
+    def on_sigterm(signum, frame):
+        state["sigterm"] = True
+        raise KeyboardInterrupt
+
+    try:
+        state["previous"] = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread
+        pass
+    return state
+
+
+def _restore_sigterm(state: dict) -> None:
+    if state.get("previous") is not None:
+        signal.signal(signal.SIGTERM, state["previous"])

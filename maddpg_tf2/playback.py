@@ -1,0 +1,119 @@
+"""Running a saved policy without learning: `--benchmark` evaluation and `--display`.
+
+Both load the checkpoint at --load-dir (or --save-dir), in this project's format or the original's.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from maddpg_tf2 import fileio
+from maddpg_tf2.config import Config
+
+
+def _load_policy(config: Config, env):
+    from maddpg_tf2 import checkpoint
+    from maddpg_tf2.loop import build_agents
+
+    learner, policy = build_agents(config, env)
+    checkpoint.restore(config.load_dir or config.save_dir, learner, scenario=config.scenario, weights_only=True)
+    policy.refresh(learner)
+    return policy
+
+
+def benchmark(config: Config) -> int:
+    """Run the loaded policy for benchmark_iters steps, collecting the scenario's benchmark_data.
+
+    Writes <benchmark-dir>/<exp-name>.pkl in the original's structure (a list over episodes, each a
+    one-element list holding the list over steps of the per-agent values) with whole episodes of
+    max_episode_len steps each (the original shifted every episode by one step and dropped the last
+    step; see README), then a summary table on stdout and as JSON beside the pickle.
+    """
+    from maddpg_tf2 import benchmark_metrics
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.loop import exp_name_for
+
+    exp_name = exp_name_for(config)
+    env = make_env(config.scenario, num_envs=config.num_envs, seed=config.seed, benchmark=True)
+    policy = _load_policy(config, env)
+    rng = np.random.default_rng(config.seed)
+    E = env.num_envs
+    obs_n = env.reset()
+    current = [[] for _ in range(E)]  # per world: the step infos of its running episode
+    episodes = []
+    steps = 0
+    episode_step = np.zeros(E, np.int64)
+    while True:
+        act_n = policy.act(obs_n, rng)
+        obs_n, rew, done, info = env.step(act_n)
+        steps += E
+        episode_step += 1
+        for e in range(E):
+            current[e].append(info[e])
+        ended = np.all(done, axis=1) | (episode_step >= config.max_episode_len)
+        if ended.any():
+            for e in np.flatnonzero(ended):
+                episodes.append([current[e]])
+                current[e] = []
+            episode_step[ended] = 0
+            obs_n = env.reset(ended)
+            if steps >= config.benchmark_iters:
+                break
+    print("Finished benchmarking, now saving...", flush=True)
+    path = os.path.join(config.benchmark_dir, exp_name + ".pkl")
+    fileio.write_pickle(path, episodes)
+    summary = benchmark_metrics.summarise(env_scenario_name(config.scenario), [ep[0] for ep in episodes],
+                                          list(env.adversary_n))
+    summary_path = os.path.join(config.benchmark_dir, exp_name + "_summary.json")
+    benchmark_metrics.write_summary_json(summary_path, summary)
+    print(benchmark_metrics.format_table(summary), flush=True)
+    print(f"Benchmark data: {path}\nSummary: {summary_path}", flush=True)
+    return 0
+
+
+def env_scenario_name(scenario: str) -> str:
+    """Built-in name without .py, or the file stem of a user's scenario."""
+    return os.path.splitext(os.path.basename(scenario))[0]
+
+
+def display(config: Config) -> int:
+    """Render the loaded policy: in a window when there is a display (forever unless
+    --display-episodes, 0.1 s per step, as the original), else into an animation file."""
+    from maddpg_tf2 import render
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.loop import exp_name_for
+
+    env = make_env(config.scenario, num_envs=1, seed=config.seed)
+    policy = _load_policy(config, env)
+    rng = np.random.default_rng(config.seed)
+    window = render.Window() if render.has_display() and not config.display_file else None
+    episodes = config.display_episodes or (None if window else 3)
+    frames = []
+    done_episodes = 0
+    try:
+        while episodes is None or done_episodes < episodes:
+            obs_n = env.reset()
+            for _ in range(config.max_episode_len):
+                frame = env.render(0)
+                if window is not None:
+                    window.show(frame)
+                    time.sleep(0.1)
+                else:
+                    frames.append(frame)
+                obs_n, _, done, _ = env.step(policy.act(obs_n, rng))
+                if np.all(done):
+                    break
+            done_episodes += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if window is not None:
+            window.close()
+    if window is None:
+        path = config.display_file or os.path.join(config.plots_dir, exp_name_for(config) + "_display.gif")
+        render.save_animation(frames, path, fps=10)
+        print(f"No display available: wrote {done_episodes} episodes ({len(frames)} frames) to {path}", flush=True)
+    return 0
+

@@ -69,13 +69,15 @@ def integrate(p_pos, p_vel, force, params: EntityParams, dt=DT, damping=DAMPING)
     return new_pos, new_vel
 
 
-def step(p_pos, p_vel, action_force, params: EntityParams, collide_pairs=None):
+def step(p_pos, p_vel, action_force, params: EntityParams, collide_pairs=None, dt=DT, damping=DAMPING,
+         contact_force=CONTACT_FORCE, contact_margin=CONTACT_MARGIN):
     """One world step for E worlds: contact forces plus the agents' action forces, then integration.
 
     action_force [E, n, 2] is u (already scaled by sensitivity / accel, noise included) for movable
-    agents and zero elsewhere.
+    agents and zero elsewhere. The constants are keywords because an object-style `World` may have
+    its own (users can set world.dt, world.damping, ...).
     """
     if collide_pairs is None:
         collide_pairs = params.collide_pairs
-    force = action_force + contact_forces(p_pos, params.size, collide_pairs)
-    return integrate(p_pos, p_vel, force, params)
+    force = action_force + contact_forces(p_pos, params.size, collide_pairs, contact_force, contact_margin)
+    return integrate(p_pos, p_vel, force, params, dt, damping)

@@ -1,0 +1,62 @@
+"""Cooperative communication both ways: each agent must tell the other which landmark to go to."""
+import numpy as np
+
+from multiagent.core import Agent, Landmark, World
+from multiagent.scenario import BaseScenario
+from multiagent.scenarios._geometry import choose, distance, place_uniformly, sq_distance
+
+
+class Scenario(BaseScenario):
+    def make_world(self):
+        world = World()
+        world.dim_c = 10
+        world.collaborative = True  # every agent gets the sum of the rewards
+        world.agents = [Agent() for _ in range(2)]
+        for i, agent in enumerate(world.agents):
+            agent.name = 'agent %d' % i
+            agent.collide = False
+        world.landmarks = [Landmark() for _ in range(3)]
+        for i, landmark in enumerate(world.landmarks):
+            landmark.name = 'landmark %d' % i
+            landmark.collide = False
+            landmark.movable = False
+        self.reset_world(world)
+        return world
+
+    def reset_world(self, world):
+        for agent in world.agents:
+            agent.goal_a = None
+            agent.goal_b = None
+        # goal_a: the other agent, who should go to goal_b
+        world.agents[0].goal_a = world.agents[1]
+        world.agents[0].goal_b = choose(world.landmarks)
+        world.agents[1].goal_a = world.agents[0]
+        world.agents[1].goal_b = choose(world.landmarks)
+        for agent in world.agents:
+            agent.color = np.array([0.25, 0.25, 0.25])
+        world.landmarks[0].color = np.array([0.75, 0.25, 0.25])
+        world.landmarks[1].color = np.array([0.25, 0.75, 0.25])
+        world.landmarks[2].color = np.array([0.25, 0.25, 0.75])
+        # each agent shows the colour of the landmark it is sent to (an alias, as the original)
+        world.agents[0].goal_a.color = world.agents[0].goal_b.color
+        world.agents[1].goal_a.color = world.agents[1].goal_b.color
+        place_uniformly(world.agents, world)
+        place_uniformly(world.landmarks, world)
+
+    def reward(self, agent, world):
+        if agent.goal_a is None or agent.goal_b is None:
+            return 0.0
+        return -sq_distance(agent.goal_a.state.p_pos, agent.goal_b.state.p_pos)
+
+    def benchmark_data(self, agent, world):
+        """New here (the original has none): (this agent's own reward, distance from goal_a to goal_b)."""
+        return (float(self.reward(agent, world)),
+                float(distance(agent.goal_a.state.p_pos, agent.goal_b.state.p_pos)))
+
+    def observation(self, agent, world):
+        goal_color = np.zeros(world.dim_color)
+        if agent.goal_b is not None:
+            goal_color = agent.goal_b.color
+        entity_pos = [entity.state.p_pos - agent.state.p_pos for entity in world.landmarks]
+        comm = [other.state.c for other in world.agents if other is not agent]
+        return np.concatenate([agent.state.p_vel] + entity_pos + [goal_color] + comm)

@@ -1,0 +1,65 @@
+"""Cooperative communication: an immobile speaker sees the goal colour and tells a mute
+listener which landmark to reach."""
+import numpy as np
+
+from multiagent.core import Agent, Landmark, World
+from multiagent.scenario import BaseScenario
+from multiagent.scenarios._geometry import choose, place_uniformly, sq_distance
+
+
+class Scenario(BaseScenario):
+    def make_world(self):
+        world = World()
+        world.dim_c = 3
+        world.collaborative = True
+        world.agents = [Agent() for _ in range(2)]
+        for i, agent in enumerate(world.agents):
+            agent.name = 'agent %d' % i
+            agent.collide = False
+            agent.size = 0.075
+        world.agents[0].movable = False  # speaker
+        world.agents[1].silent = True  # listener
+        world.landmarks = [Landmark() for _ in range(3)]
+        for i, landmark in enumerate(world.landmarks):
+            landmark.name = 'landmark %d' % i
+            landmark.collide = False
+            landmark.movable = False
+            landmark.size = 0.04
+        self.reset_world(world)
+        return world
+
+    def reset_world(self, world):
+        for agent in world.agents:
+            agent.goal_a = None
+            agent.goal_b = None
+        world.agents[0].goal_a = world.agents[1]
+        world.agents[0].goal_b = choose(world.landmarks)
+        for agent in world.agents:
+            agent.color = np.array([0.25, 0.25, 0.25])
+        world.landmarks[0].color = np.array([0.65, 0.15, 0.15])
+        world.landmarks[1].color = np.array([0.15, 0.65, 0.15])
+        world.landmarks[2].color = np.array([0.15, 0.15, 0.65])
+        world.agents[0].goal_a.color = world.agents[0].goal_b.color + np.array([0.45, 0.45, 0.45])
+        place_uniformly(world.agents, world)
+        place_uniformly(world.landmarks, world)
+
+    def benchmark_data(self, agent, world):
+        """The reward (the original meant this; its code raised NameError)."""
+        return self.reward(agent, world)
+
+    def reward(self, agent, world):
+        # squared distance from the listener to the goal landmark
+        speaker = world.agents[0]
+        return -sq_distance(speaker.goal_a.state.p_pos, speaker.goal_b.state.p_pos)
+
+    def observation(self, agent, world):
+        goal_color = np.zeros(world.dim_color)
+        if agent.goal_b is not None:
+            goal_color = agent.goal_b.color
+        entity_pos = [entity.state.p_pos - agent.state.p_pos for entity in world.landmarks]
+        comm = [other.state.c for other in world.agents if other is not agent and other.state.c is not None]
+        if not agent.movable:  # speaker
+            return np.concatenate([goal_color])
+        if agent.silent:  # listener
+            return np.concatenate([agent.state.p_vel] + entity_pos + comm)
+        return None  # like the original: an agent that is neither has no observation

@@ -1,0 +1,143 @@
+"""Frames of the particle world as RGB arrays, and where they go: a window, a GIF or an MP4.
+
+Drawing is a pure function over arrays so that the object-style `multiagent` environment and the
+vectorised engine draw the same pictures. The camera follows the original MPE viewer: a square
+window of half-width `cam_range` around `cam_center`, y pointing up, entities drawn in order
+(agents first, then landmarks on top), agents half transparent.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+AGENT_ALPHA = 0.5  # the original draws agents at alpha 0.5 so overlaps stay visible
+TEXT_COLOR = (0, 0, 0)
+_NO_COLOR = (0.5, 0.5, 0.5)
+
+
+def world_to_pixel(xy, cam_center=(0.0, 0.0), cam_range=1.0, width=700, height=700):
+    """Pixel coordinates (column, row) of world points xy [..., 2] (row 0 at the top)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    col = (xy[..., 0] - (cam_center[0] - cam_range)) * (width / (2.0 * cam_range))
+    row = height - (xy[..., 1] - (cam_center[1] - cam_range)) * (height / (2.0 * cam_range))
+    return np.stack([col, row], axis=-1)
+
+
+def _rgb255(color):
+    """A colour of any length (crypto's landmarks carry 4 values) and range as 8-bit RGB."""
+    if color is None:
+        color = _NO_COLOR
+    c = np.clip(np.asarray(color, dtype=np.float64).ravel()[:3], 0.0, 1.0)
+    c = np.pad(c, (0, 3 - len(c)))
+    return tuple(int(round(v * 255)) for v in c)
+
+
+def draw_frame(p_pos, size, color, is_agent, cam_center=(0.0, 0.0), cam_range=1.0, width=700, height=700,
+               text_lines=()):
+    """One picture of the world.
+
+    p_pos [n, 2], size [n] (radii), color [n, >=3] in 0..1 (None rows allowed), is_agent [n] bool.
+    text_lines: strings written at the top left (e.g. who says what). Returns uint8 [height, width, 3].
+    """
+    from PIL import Image, ImageDraw
+
+    p_pos = np.asarray(p_pos, dtype=np.float64).reshape(-1, 2)
+    size = np.asarray(size, dtype=np.float64).reshape(-1)
+    is_agent = np.asarray(is_agent, dtype=bool).reshape(-1)
+    centers = world_to_pixel(p_pos, cam_center, cam_range, width, height)
+    scale = np.array([width, height]) / (2.0 * cam_range)
+    image = Image.new('RGBA', (width, height), (255, 255, 255, 255))
+    for i in range(len(p_pos)):
+        if not np.all(np.isfinite(centers[i])):
+            continue
+        radius = size[i] * scale
+        box = [centers[i][0] - radius[0], centers[i][1] - radius[1],
+               centers[i][0] + radius[0], centers[i][1] + radius[1]]
+        rgb = _rgb255(color[i])
+        if is_agent[i]:
+            # blend each agent on its own so overlapping agents mix as in the original
+            layer = Image.new('RGBA', (width, height), (0, 0, 0, 0))
+            ImageDraw.Draw(layer).ellipse(box, fill=rgb + (int(round(255 * AGENT_ALPHA)),))
+            image = Image.alpha_composite(image, layer)
+        else:
+            ImageDraw.Draw(image).ellipse(box, fill=rgb + (255,))
+    if text_lines:
+        draw = ImageDraw.Draw(image)
+        for k, line in enumerate(text_lines):
+            draw.text((6, 6 + 14 * k), str(line), fill=TEXT_COLOR + (255,))
+    return np.asarray(image.convert('RGB'), dtype=np.uint8)
+
+
+def save_animation(frames, path, fps=10):
+    """Write frames (uint8 [H, W, 3] each) as a GIF or an MP4, chosen by the path's extension."""
+    import imageio
+
+    path = pathlib.Path(path)
+    frames = [np.asarray(f, dtype=np.uint8) for f in frames]
+    if not frames:
+        raise ValueError('save_animation: no frames to write to %s' % path)
+    ext = path.suffix.lower()
+    if ext == '.gif':
+        imageio.v3.imwrite(path, np.stack(frames), extension='.gif', duration=int(round(1000.0 / fps)), loop=0)
+    elif ext in ('.mp4', '.m4v', '.mov', '.avi', '.mkv'):
+        try:
+            import imageio_ffmpeg  # noqa: F401  (imageio's video writer needs it)
+        except ImportError:
+            raise RuntimeError('writing %s needs the imageio-ffmpeg package (pip install imageio-ffmpeg); '
+                               'or save a .gif instead' % path) from None
+        with imageio.v2.get_writer(path, fps=fps) as writer:
+            for frame in frames:
+                writer.append_data(frame)
+    else:
+        raise ValueError('save_animation: unsupported extension %r for %s (use .gif or .mp4)' % (ext, path))
+    return path
+
+
+def has_display() -> bool:
+    """Whether a window can be opened (macOS and Windows always; elsewhere an X or Wayland display)."""
+    if sys.platform in ('darwin', 'win32'):
+        return True
+    return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
+
+
+class Window:
+    """Shows frames one after another in a real window (matplotlib, interactive mode)."""
+
+    def __init__(self, title='maddpg-tf2'):
+        self.title = title
+        self._figure = None
+        self._image = None
+
+    @property
+    def isopen(self):
+        if self._figure is None:
+            return False
+        import matplotlib.pyplot as plt
+        return plt.fignum_exists(self._figure.number)
+
+    def show(self, frame):
+        import matplotlib.pyplot as plt
+
+        if not self.isopen:
+            plt.ion()
+            self._figure, axes = plt.subplots(num=self.title)
+            axes.set_axis_off()
+            self._figure.subplots_adjust(0, 0, 1, 1)
+            self._image = axes.imshow(frame)
+        else:
+            self._image.set_data(frame)
+        self._figure.canvas.draw_idle()
+        plt.pause(0.001)  # lets the GUI event loop draw
+
+    def close(self):
+        if self._figure is not None:
+            import matplotlib.pyplot as plt
+            plt.close(self._figure)
+        self._figure = None
+        self._image = None

@@ -15,5 +15,3 @@ def data_dir():
     return DATA
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: long runs (learning tests); excluded by default with -m 'not slow'")

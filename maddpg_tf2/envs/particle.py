@@ -1,0 +1,161 @@
+"""The vectorised particle engine: E worlds of one built-in scenario stepped with array operations.
+
+Semantics are the original MultiAgentEnv's with discrete action spaces and the policy's action
+vectors as input (discrete_action_space=True, discrete_action_input=False,
+force_discrete_action=False): movement [noop, +x, -x, +y, -y] gives u = (a1 - a2, a3 - a4) times
+the agent's accel (5.0 when unset), a speaking agent's message part becomes its comm state, silent
+agents say zeros. Random draws come from this env's own numpy Generator.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+from gymnasium import spaces
+
+from maddpg_tf2.envs import physics, scenarios
+from maddpg_tf2.envs.base import BatchedEnv, MultiDiscrete
+
+MOVE_DIM = 5  # [noop, +x, -x, +y, -y]
+
+
+class ParticleEnv(BatchedEnv):
+    """E worlds of a built-in scenario. State: `state.p_pos`, `state.p_vel` [E, n_entities, 2],
+    `state.comm` [E, n_agents, dim_c] and the scenario's episode variables, all owned here."""
+
+    def __init__(self, scenario_name: str, num_envs: int = 1, seed: Optional[int] = None,
+                 benchmark: bool = False):
+        name = scenario_name[:-3] if scenario_name.endswith(".py") else scenario_name
+        if name not in scenarios.SCENARIOS:
+            raise ValueError("unknown built-in scenario %r (built-ins: %s)"
+                             % (scenario_name, ", ".join(scenarios.BUILTIN_NAMES)))
+        sc = self.scenario = scenarios.get(name)
+        self.scenario_name = name
+        self.num_envs = int(num_envs)
+        self.n = sc.num_agents
+        self.benchmark = bool(benchmark)
+        self.collaborative = sc.collaborative
+        self.dim_c = sc.dim_c
+        self.agent_names = list(sc.agent_names)
+        self.entity_names = list(sc.entity_names)
+        self.adversary_n = [bool(a) for a in sc.adversary]
+        self.state = scenarios.WorldState(self.num_envs, sc.num_entities, sc.num_agents, sc.dim_c,
+                                          sc.var_specs)
+        self._build_action_layout()
+        self.observation_space_n = [spaces.Box(low=-np.inf, high=np.inf, shape=(d,), dtype=np.float32)
+                                    for d in sc.obs_dims()]
+        self._rng = np.random.default_rng(seed)
+        self._contact_ids = np.flatnonzero(sc.params.collide)
+        self._contact_pairs = sc.collide_pairs[np.ix_(self._contact_ids, self._contact_ids)]
+        self.reset()
+
+    # ----- spaces and action parsing --------------------------------------------------------
+    def _build_action_layout(self):
+        sc = self.scenario
+        self.action_space_n, plus, minus, comm_idx = [], [], [], []
+        offset = 0
+        for i in range(self.n):
+            moves, speaks = sc.agent_movable[i], not sc.agent_silent[i]
+            sizes = ([MOVE_DIM] if moves else []) + ([sc.dim_c] if speaks else [])
+            if len(sizes) > 1:
+                self.action_space_n.append(MultiDiscrete([[0, k - 1] for k in sizes]))
+            else:
+                self.action_space_n.append(spaces.Discrete(sizes[0]))
+            if moves:
+                plus += [offset + 1, offset + 3]
+                minus += [offset + 2, offset + 4]
+                offset += MOVE_DIM
+            if speaks:
+                comm_idx += list(range(offset, offset + sc.dim_c))
+                offset += sc.dim_c
+        self.action_dims = [int(np.sum(s.nvec)) if isinstance(s, MultiDiscrete) else int(s.n)
+                            for s in self.action_space_n]
+        self._plus, self._minus = np.array(plus, dtype=np.intp), np.array(minus, dtype=np.intp)
+        self._comm_idx = np.array(comm_idx, dtype=np.intp)
+        self._movers = np.flatnonzero(np.asarray(sc.agent_movable))
+        self._speakers = np.flatnonzero(~np.asarray(sc.agent_silent, dtype=bool))
+        self._mover_sens = sc.sensitivity[self._movers][None, :, None]  # [1, movers, 1]
+
+    def _apply_actions(self, act_n: Sequence[np.ndarray]):
+        """Action force [E, n_entities, 2] and the new comm state [E, A, dim_c]."""
+        E, s = self.num_envs, self.state
+        acts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(E, -1) for a in act_n], axis=1)
+        force = np.zeros_like(s.p_pos)
+        if len(self._movers):
+            u = (acts[:, self._plus] - acts[:, self._minus]).reshape(E, -1, 2)
+            force[:, self._movers] = u * self._mover_sens
+        comm = np.zeros_like(s.comm)
+        if len(self._speakers):
+            comm[:, self._speakers] = acts[:, self._comm_idx].reshape(E, -1, self.dim_c)
+        return force, comm
+
+    # ----- protocol ----------------------------------------------------------------------------
+    def seed(self, seed: Optional[int]) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
+        sc, s = self.scenario, self.state
+        idx = np.arange(self.num_envs) if mask is None else np.flatnonzero(mask)
+        k = len(idx)
+        if k:
+            # episode choices first, then agent then landmark positions, as the original
+            for name, value in sc.reset_vars(self._rng, k).items():
+                getattr(s, name)[idx] = value
+            A, r = sc.num_agents, sc.landmark_range
+            s.p_pos[idx, :A] = self._rng.uniform(-1.0, 1.0, size=(k, A, 2))
+            s.p_pos[idx, A:] = self._rng.uniform(-r, r, size=(k, sc.num_landmarks, 2))
+            s.p_vel[idx] = 0.0
+            s.comm[idx] = 0.0
+        return sc.observations(s)
+
+    def step(self, act_n: Sequence[np.ndarray]):
+        sc, s = self.scenario, self.state
+        force, s.comm = self._apply_actions(act_n)
+        if len(self._contact_ids):
+            ids = self._contact_ids
+            force[:, ids] += physics.contact_forces(s.p_pos[:, ids], sc.size[ids], self._contact_pairs)
+        s.p_pos, s.p_vel = physics.integrate(s.p_pos, s.p_vel, force, sc.params)
+        obs_n = sc.observations(s)
+        rew = sc.reward(s)
+        if self.collaborative:
+            rew = np.repeat(np.sum(rew, axis=1, keepdims=True), self.n, axis=1)
+        done = np.zeros((self.num_envs, self.n), dtype=bool)
+        info_n = sc.benchmark_data(s) if self.benchmark else None
+        return obs_n, rew, done, info_n
+
+    def observe(self) -> List[np.ndarray]:
+        """The current observations of every world, without stepping."""
+        return self.scenario.observations(self.state)
+
+    # ----- state access for tests, parity checks and tools ----------------------------------------
+    def set_state(self, env_index: int, p_pos, p_vel=None, comm=None, **episode_vars) -> None:
+        """Overwrite world `env_index`: positions [n_entities, 2], velocities, comm [A, dim_c]
+        (zeros when None) and episode variables by name (e.g. goal=1)."""
+        s = self.state
+        s.p_pos[env_index] = p_pos
+        s.p_vel[env_index] = 0.0 if p_vel is None else p_vel
+        s.comm[env_index] = 0.0 if comm is None else np.asarray(comm)[..., :self.dim_c]
+        for name, value in episode_vars.items():
+            if name not in s.var_names:
+                raise KeyError("%s has no episode variable %r (has: %s)"
+                               % (self.scenario_name, name, ", ".join(s.var_names) or "none"))
+            getattr(s, name)[env_index] = value
+
+    # ----- rendering -----------------------------------------------------------------------------
+    def render(self, env_index: int = 0) -> np.ndarray:
+        from maddpg_tf2.render import draw_frame
+
+        sc, s = self.scenario, self.state
+        is_agent = np.arange(sc.num_entities) < sc.num_agents
+        return draw_frame(s.p_pos[env_index], sc.size, sc.colors(s, env_index), is_agent,
+                          text_lines=self.messages(env_index))
+
+    def messages(self, env_index: int = 0) -> List[str]:
+        """What each speaking agent says, as the original's console output spells a message:
+        the letter of its largest comm entry, '_' for silence."""
+        lines = []
+        for i in self._speakers:
+            c = self.state.comm[env_index, i]
+            word = "_" if np.all(c == 0) else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(np.argmax(c))]
+            lines.append("%s: %s" % (self.agent_names[i], word))
+        return lines

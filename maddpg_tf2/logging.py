@@ -130,8 +130,29 @@ class RunLogger:
             self.final_ep_ag_rewards.extend(agent_means)
         self._curve_rows.append((int(episodes), int(train_step), float(mean_reward),
                                  agent_means, now - self._t0, interval))
-        self.scalars({"reward/mean_episode": float(mean_reward)}, train_step)
         return line
+
+    def restore_curves(self, final_ep_rewards, final_ep_ag_rewards) -> None:
+        """Continue the curves of a restored run (its pickles' lists)."""
+        self.final_ep_rewards = [float(r) for r in final_ep_rewards]
+        self.final_ep_ag_rewards = [float(r) for r in final_ep_ag_rewards]
+        self._curve_rows = []
+
+    def _rows(self) -> List[tuple]:
+        """Curve rows, with points known only from the lists (a restored run's) filled in.
+
+        Those earlier points get episodes = (index + 1) * save_rate, the original's spacing, and
+        blank steps and times.
+        """
+        missing = len(self.final_ep_rewards) - len(self._curve_rows)
+        if missing <= 0:
+            return list(self._curve_rows)
+        n, ag = self.n_agents, self.final_ep_ag_rewards
+        early = []
+        for k in range(missing):
+            means = ag[k * n:(k + 1) * n] if len(ag) >= (k + 1) * n else None
+            early.append(((k + 1) * self.save_rate, None, self.final_ep_rewards[k], means, None, None))
+        return early + list(self._curve_rows)
 
     def write_curves(self) -> None:
         """Write the pickles (original structure), the curve CSV and the metrics CSV."""
@@ -146,10 +167,10 @@ class RunLogger:
         agents = ["agent_{}_mean_reward".format(i) for i in range(self.n_agents)]
         w.writerow(["episodes", "steps", "mean_episode_reward"] + agents
                    + ["wall_time_s", "interval_s"])
-        for episodes, steps, mean, ag, wall, interval in self._curve_rows:
+        for episodes, steps, mean, ag, wall, interval in self._rows():
             ag_cells = [repr(a) for a in ag] if ag is not None else [""] * self.n_agents
-            w.writerow([episodes, steps, repr(mean)] + ag_cells
-                       + ["{:.3f}".format(wall), "{:.3f}".format(interval)])
+            times = ["" if t is None else "{:.3f}".format(t) for t in (wall, interval)]
+            w.writerow([episodes, "" if steps is None else steps, repr(mean)] + ag_cells + times)
         return buf.getvalue()
 
     def write_plot(self) -> Optional[str]:
@@ -158,7 +179,7 @@ class RunLogger:
             return None
         from maddpg_tf2.plot import plot_curves
         out = self.path("_curve.png")
-        episodes = [row[0] for row in self._curve_rows]
+        episodes = [row[0] for row in self._rows()]
         plot_curves({self.exp_name: self.final_ep_rewards}, self.save_rate, out,
                     title=self.exp_name, episodes={self.exp_name: episodes})
         return out

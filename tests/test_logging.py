@@ -151,3 +151,18 @@ def test_quiet_has_no_bar(tmp_path, capsys):
     log.progress(5, 125)
     log.close()
     assert capsys.readouterr().err == ""
+
+
+def test_restored_curves_continue_in_csv_pickles_and_plot(tmp_path):
+    log, _ = make_logger(tmp_path, n_agents=2)
+    log.restore_curves([-9.0, -8.0], [-4.0, -5.0, -4.0, -4.0])
+    log.save_line(75000, 3000, -7.0, [-3.5, -3.5], seconds=1.0)
+    log.write_curves()
+    with open(tmp_path / "curves" / "run_rewards.pkl", "rb") as f:
+        assert pickle.load(f) == [-9.0, -8.0, -7.0]
+    with open(tmp_path / "curves" / "run_curve.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["episodes"] for r in rows] == ["1000", "2000", "3000"]
+    assert [r["steps"] for r in rows] == ["", "", "75000"]
+    assert rows[1]["agent_1_mean_reward"] == "-4.0"
+    assert log.write_plot().endswith(".png")

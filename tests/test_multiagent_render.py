@@ -1,0 +1,98 @@
+"""Rendering without a display: frames as arrays, the original's camera, colours where they belong."""
+import logging
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from maddpg_tf2 import render
+from multiagent import scenarios
+from multiagent.environment import MultiAgentEnv
+
+
+def _env(name, **kwargs):
+    scenario = scenarios.load(name).Scenario()
+    np.random.seed(0)
+    world = scenario.make_world()
+    return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation, **kwargs)
+
+
+def _simple_env_at(agent_xy, landmark_xy, **kwargs):
+    env = _env('simple', **kwargs)
+    env.world.agents[0].state.p_pos = np.array(agent_xy)
+    env.world.landmarks[0].state.p_pos = np.array(landmark_xy)
+    return env
+
+
+def test_rgb_array_frame_colours_at_projected_pixels(tmp_path):
+    env = _simple_env_at([0.5, 0.5], [-0.5, -0.5])
+    frames = env.render('rgb_array')
+    assert len(frames) == 1
+    frame = frames[0]
+    assert frame.shape == (700, 700, 3) and frame.dtype == np.uint8
+    path = tmp_path / 'frame.png'
+    Image.fromarray(frame).save(path)
+    saved = np.asarray(Image.open(path).convert('RGB'))
+    np.testing.assert_array_equal(saved, frame)
+    assert (saved != 255).any(), 'frame is blank'
+    # camera: range 1 around the origin, y up -> (x, y) maps to column (x+1)*350, row 700-(y+1)*350
+    agent_rgb = 0.5 * np.round(np.array([0.25, 0.25, 0.25]) * 255) + 0.5 * 255  # alpha 0.5 on white
+    np.testing.assert_allclose(saved[175, 525], agent_rgb, atol=2)
+    np.testing.assert_array_equal(saved[525, 175], np.round(np.array([0.75, 0.25, 0.25]) * 255))
+    np.testing.assert_array_equal(saved[10, 690], [255, 255, 255])
+
+
+def test_per_agent_viewers_centre_on_their_agent():
+    env = _env('simple_spread', shared_viewer=False)
+    env.reset()
+    frames = env.render('rgb_array')
+    assert len(frames) == 3
+    for frame, agent in zip(frames, env.world.agents):
+        assert frame[350, 350].tolist() != [255, 255, 255]
+        # the agent's translucent colour (maybe over another agent), never a plain background
+        assert frame[350, 350, 2] > frame[350, 350, 0]
+
+
+def test_human_mode_without_display_returns_frames_and_warns_once(monkeypatch, caplog):
+    monkeypatch.setattr(render, 'has_display', lambda: False)
+    env = _env('simple')
+    env.reset()
+    with caplog.at_level(logging.WARNING, logger='multiagent.environment'):
+        first = env.render('human')
+        second = env.render()
+    assert len(first) == 1 and first[0].shape == (700, 700, 3) and len(second) == 1
+    assert sum('no display' in r.getMessage() for r in caplog.records) == 1
+
+
+def test_comm_messages_are_printed_in_human_mode_and_drawn(monkeypatch, capsys):
+    monkeypatch.setattr(render, 'has_display', lambda: False)
+    env = _env('simple_speaker_listener')
+    env.reset()
+    quiet = env.render('rgb_array')[0]
+    env.step([np.array([0.0, 0.0, 1.0]), np.eye(5)[0]])
+    assert env._comm_lines() == ['agent 0 to agent 1: C']
+    talking = env.render('human')[0]
+    assert 'agent 0 to agent 1: C' in capsys.readouterr().out
+    # the text sits at the top left of the frame
+    assert (talking[:30, :200] != quiet[:30, :200]).any()
+
+
+def test_draw_frame_handles_odd_colours_and_text():
+    frame = render.draw_frame([[0.0, 0.0], [0.5, 0.0]], [0.1, 0.1], [[1.1, 0.6, 0.6], [1, 0, 0, 0]],
+                              [True, False], width=100, height=80, text_lines=('hello',))
+    assert frame.shape == (80, 100, 3)
+    np.testing.assert_array_equal(frame[40, 75], [255, 0, 0])
+
+
+def test_save_animation_gif_and_missing_ffmpeg(tmp_path, monkeypatch):
+    import imageio
+    import sys
+
+    frames = [np.full((20, 30, 3), v, dtype=np.uint8) for v in (0, 128, 255)]
+    path = render.save_animation(frames, tmp_path / 'anim.gif', fps=5)
+    assert len(imageio.v3.imread(path, index=None)) == 3
+    monkeypatch.setitem(sys.modules, 'imageio_ffmpeg', None)
+    with pytest.raises(RuntimeError, match=r'imageio-ffmpeg.*\.gif'):
+        render.save_animation(frames, tmp_path / 'anim.mp4')
+    with pytest.raises(ValueError, match='extension'):
+        render.save_animation(frames, tmp_path / 'anim.xyz')

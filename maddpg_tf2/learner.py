@@ -1,0 +1,295 @@
+"""MADDPG / DDPG learner: per agent an actor, a critic, their targets and two Adam optimizers, and one
+compiled train step that updates every agent (ORIGINAL.md §4).
+
+Order within an update round, as the original's `update`: for agent 0, 1, ... in turn: critic step,
+then actor step (against the freshly updated critic), then polyak update of that agent's targets.
+Agent i's critic target therefore sees the target actors of agents < i already moved this round.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from maddpg_tf2.config import Config
+from maddpg_tf2.distributions import make_distribution
+from maddpg_tf2.networks import MLP
+
+METRIC_NAMES = ("loss/critic", "loss/actor", "q/target_mean", "reward/mean", "q/next_target_mean",
+                "q/target_std")
+
+
+# ----------------------------------------------------------------------------- pure functions
+
+def critic_target(rew, done, next_q, gamma):
+    """y = r + gamma * (1 - done) * Q'(s', a'); time-limit ends are stored with done = 0 and bootstrap."""
+    return rew + gamma * (1.0 - done) * next_q
+
+
+def critic_loss(q, target):
+    """Mean squared error of Q against the (constant) target."""
+    return tf.reduce_mean(tf.square(q - tf.stop_gradient(target)))
+
+
+def actor_loss(q, params, regulariser):
+    """-mean Q(s, a_i = fresh sample) + regulariser * mean(params^2) (the actor's raw output)."""
+    return -tf.reduce_mean(q) + regulariser * tf.reduce_mean(tf.square(params))
+
+
+def clip_per_variable(grads, clip_norm):
+    """Each gradient clipped to norm clip_norm on its own (the original's choice, not global norm)."""
+    if clip_norm is None:
+        return list(grads)
+    return [None if g is None else tf.clip_by_norm(g, clip_norm) for g in grads]
+
+
+def polyak_update(online_vars, target_vars, tau):
+    """target <- (1 - tau) * target + tau * online, pairwise."""
+    for v, t in zip(online_vars, target_vars):
+        t.assign((1.0 - tau) * t + tau * v)
+
+
+def standardise(x, eps=1e-8):
+    mean, var = tf.nn.moments(x, axes=[0])
+    return (x - mean) / (tf.sqrt(var) + eps)
+
+
+# ----------------------------------------------------------------------------- optimizer
+
+class Adam(tf.Module):
+    """Adam as TF1's AdamOptimizer computes it (beta powers as state, eps added to sqrt(v) without bias
+    correction). Own slots keep the mapping to the original's `Adam`, `Adam_1`, `beta{1,2}_power`
+    one to one and the update XLA-compilable."""
+
+    def __init__(self, variables: Sequence[tf.Variable], lr: float, beta1=0.9, beta2=0.999, eps=1e-8,
+                 name="adam"):
+        super().__init__(name=name)
+        self.lr, self.beta1, self.beta2, self.eps = float(lr), float(beta1), float(beta2), float(eps)
+        with self.name_scope:
+            self.m = [tf.Variable(tf.zeros_like(v), trainable=False, name="m") for v in variables]
+            self.v = [tf.Variable(tf.zeros_like(v), trainable=False, name="v") for v in variables]
+            # TF1 starts the powers at beta (the value used by the first step).
+            self.beta1_power = tf.Variable(self.beta1, trainable=False, name="beta1_power")
+            self.beta2_power = tf.Variable(self.beta2, trainable=False, name="beta2_power")
+
+    def apply(self, grads, variables):
+        lr_t = self.lr * tf.sqrt(1.0 - self.beta2_power) / (1.0 - self.beta1_power)
+        for g, var, m, v in zip(grads, variables, self.m, self.v):
+            if g is None:
+                continue
+            m.assign(self.beta1 * m + (1.0 - self.beta1) * g)
+            v.assign(self.beta2 * v + (1.0 - self.beta2) * tf.square(g))
+            var.assign_sub(lr_t * m / (tf.sqrt(v) + self.eps))
+        self.beta1_power.assign(self.beta1_power * self.beta1)
+        self.beta2_power.assign(self.beta2_power * self.beta2)
+
+
+# ----------------------------------------------------------------------------- one agent
+
+class AgentNets(tf.Module):
+    """One agent's actor (p_func), critic (q_func), targets and optimizers."""
+
+    def __init__(self, index: int, dist, obs_dim: int, critic_in_dim: int, num_units: int,
+                 actor_lr: float, critic_lr: float, local_q: bool, target_init: str = "independent",
+                 rng: Optional[np.random.Generator] = None, make_net: Optional[Callable] = None):
+        super().__init__(name=f"agent_{index}")
+        rng = rng if rng is not None else np.random.default_rng()
+        make_net = make_net or (lambda i, o, name: MLP(i, o, num_units, rng, name=name))
+        self.index, self.dist, self.local_q = index, dist, bool(local_q)
+        self.obs_dim, self.critic_in_dim = int(obs_dim), int(critic_in_dim)
+        self.critic = make_net(critic_in_dim, 1, "q_func")
+        self.target_critic = make_net(critic_in_dim, 1, "target_q_func")
+        self.actor = make_net(obs_dim, dist.param_size, "p_func")
+        self.target_actor = make_net(obs_dim, dist.param_size, "target_p_func")
+        if target_init == "copy":
+            for src, dst in ((self.actor, self.target_actor), (self.critic, self.target_critic)):
+                for v, t in zip(_net_vars(src), _net_vars(dst)):
+                    t.assign(v)
+        elif target_init != "independent":
+            raise ValueError(f"target_init must be 'independent' or 'copy', got {target_init!r}")
+        self.actor_opt = Adam(_net_vars(self.actor), actor_lr, name="actor_adam")
+        self.critic_opt = Adam(_net_vars(self.critic), critic_lr, name="critic_adam")
+
+
+def _net_vars(net) -> List[tf.Variable]:
+    """A network's variables in a fixed order (MLP's own order; Keras models' trainable order)."""
+    if hasattr(net, "variables_in_order"):
+        return net.variables_in_order
+    return list(net.trainable_variables)
+
+
+def critic_input(i, obs_n, act_n, local_q):
+    if local_q:
+        return tf.concat([obs_n[i], act_n[i]], axis=-1)
+    return tf.concat(list(obs_n) + list(act_n), axis=-1)
+
+
+@dataclass
+class UpdateSettings:
+    gamma: float = 0.95
+    tau: float = 0.01
+    grad_clip: Optional[float] = 0.5
+    policy_regulariser: float = 1e-3
+    standardise_rewards: bool = False
+
+    @classmethod
+    def from_config(cls, c: Config) -> "UpdateSettings":
+        return cls(c.gamma, c.tau, c.grad_clip, c.policy_regulariser, c.standardise_rewards)
+
+
+def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
+                 next_seed: Callable, temperature=None) -> Dict[str, tf.Tensor]:
+    """One MADDPG update of agent i from its own batch; returns the original's six numbers.
+
+    batch_i: obs_n / act_n / next_obs_n lists over agents j of [B, .], rew [B], done [B].
+    next_seed() gives a fresh stateless seed for every sample drawn.
+    """
+    me = agents[i]
+    obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
+    rew, done = batch_i["rew"], batch_i["done"]
+    rew_used = standardise(rew) if hp.standardise_rewards else rew
+
+    # Critic: target actions from every agent's target actor on its own next observation.
+    next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)
+                  for j, a in enumerate(agents)]
+    next_q = me.target_critic(critic_input(i, next_obs_n, next_act_n, me.local_q))[:, 0]
+    y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
+    critic_vars = _net_vars(me.critic)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(critic_vars)
+        q = me.critic(critic_input(i, obs_n, act_n, me.local_q))[:, 0]
+        q_loss = critic_loss(q, y)
+    grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
+    me.critic_opt.apply(grads, critic_vars)
+
+    # Actor: own action replaced by a fresh sample, others' actions from the buffer.
+    actor_vars = _net_vars(me.actor)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(actor_vars)
+        params = me.actor(obs_n[i])
+        acts = list(act_n)
+        acts[i] = me.dist.sample(params, next_seed(), temperature)
+        q_pi = me.critic(critic_input(i, obs_n, acts, me.local_q))[:, 0]
+        p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
+    grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
+    me.actor_opt.apply(grads, actor_vars)
+
+    polyak_update(actor_vars, _net_vars(me.target_actor), hp.tau)
+    polyak_update(critic_vars, _net_vars(me.target_critic), hp.tau)
+    values = (q_loss, p_loss, tf.reduce_mean(y), tf.reduce_mean(rew), tf.reduce_mean(next_q),
+              tf.math.reduce_std(y))
+    return {f"{name}_{i}": v for name, v in zip(METRIC_NAMES, values)}
+
+
+def batch_for_agent(batch: dict, i: int) -> dict:
+    """Agent i's slice of the replay batch (leading axis N = the agent being updated)."""
+    return {
+        "obs_n": [x[i] for x in batch["obs_n"]],
+        "act_n": [x[i] for x in batch["act_n"]],
+        "next_obs_n": [x[i] for x in batch["next_obs_n"]],
+        "rew": batch["rew"][i][:, i],
+        "done": batch["done"][i][:, i],
+    }
+
+
+def local_q_flags(config: Config, n_agents: int) -> List[bool]:
+    """ddpg (local critic) per agent: the first num_adversaries agents use adv_policy."""
+    return [(config.adv_policy if i < config.num_adversaries else config.good_policy) == "ddpg"
+            for i in range(n_agents)]
+
+
+def make_estimator_for(config: Config):
+    """None for the original soft sample (distributions.py's own), else estimators.make_estimator."""
+    if config.gradient_estimator == "gumbel":
+        return None
+    from maddpg_tf2.estimators import make_estimator
+    return make_estimator(config.gradient_estimator, temperature=config.gumbel_temp,
+                          rao_k=config.rao_k, gst_gap=config.gst_gap)
+
+
+# ----------------------------------------------------------------------------- all agents
+
+class Learner(tf.Module):
+    """All agents' networks and the compiled update round.
+
+    obs_dims: d_i per agent; act_spaces: action space per agent; local_q_n: True where the agent is a
+    ddpg agent (critic on its own obs and action); None derives it from the config.
+    """
+
+    def __init__(self, config: Config, obs_dims: Sequence[int], act_spaces: Sequence,
+                 local_q_n: Optional[Sequence[bool]] = None, seed: Optional[int] = None,
+                 make_net: Optional[Callable] = None):
+        super().__init__(name="learner")
+        self.config = config
+        n = len(obs_dims)
+        seed = config.seed if seed is None else seed
+        self.local_q_n = list(local_q_n) if local_q_n is not None else local_q_flags(config, n)
+        estimator = make_estimator_for(config)
+        self.dists = [make_distribution(s, estimator, config.gumbel_temp) for s in act_spaces]
+        self.obs_dims = [int(d) for d in obs_dims]
+        self.act_dims = [d.action_size for d in self.dists]
+        self.num_units = config.num_units
+        init_rng = np.random.default_rng(seed)
+        self.agents = []
+        for i in range(n):
+            critic_in = (self.obs_dims[i] + self.act_dims[i]) if self.local_q_n[i] else \
+                sum(self.obs_dims) + sum(self.act_dims)
+            self.agents.append(AgentNets(i, self.dists[i], self.obs_dims[i], critic_in, config.num_units,
+                                         config.actor_learning_rate, config.critic_learning_rate,
+                                         self.local_q_n[i], config.target_init, init_rng, make_net))
+        self.settings = UpdateSettings.from_config(config)
+        self.rng = (tf.random.Generator.from_seed(seed) if seed is not None
+                    else tf.random.Generator.from_non_deterministic_state())
+        self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
+        self._compiled = tf.function(self._train_step, jit_compile=bool(config.jit_compile))
+
+    @property
+    def n(self) -> int:
+        return len(self.agents)
+
+    def _next_seed(self):
+        return self.rng.uniform_full_int([2], dtype=tf.int32)
+
+    def temperature(self):
+        """The estimators' temperature for this round (scheduled for TAGS)."""
+        c = self.config
+        if c.gradient_estimator == "tags":
+            from maddpg_tf2.estimators import tags_temperature
+            return tags_temperature(self.update_rounds, c.tags_start, c.tags_end, c.tags_period)
+        return None
+
+    def _train_step(self, batch):
+        metrics = {}
+        temperature = self.temperature()
+        for i in range(self.n):
+            metrics.update(update_agent(i, self.agents, batch_for_agent(batch, i), self.settings,
+                                        self._next_seed, temperature))
+        self.update_rounds.assign_add(1)
+        return metrics
+
+    def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
+        """One update round of every agent; batch as the replay returns it (see module docstring)."""
+        f32 = lambda x: np.asarray(x, dtype=np.float32)  # one dtype, so the step is traced once
+        batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k]))
+                 for k in ("obs_n", "act_n", "next_obs_n", "rew", "done")}
+        return self._compiled(batch)
+
+    # -------------------------------------------------------------- evaluation helpers
+    def actor_params(self, obs_n, target: bool = False) -> List[tf.Tensor]:
+        nets = [a.target_actor if target else a.actor for a in self.agents]
+        return [net(tf.convert_to_tensor(o, tf.float32)) for net, o in zip(nets, obs_n)]
+
+    def q_values(self, obs_n, act_n, target: bool = False) -> List[tf.Tensor]:
+        obs_n = [tf.convert_to_tensor(o, tf.float32) for o in obs_n]
+        act_n = [tf.convert_to_tensor(a, tf.float32) for a in act_n]
+        out = []
+        for i, a in enumerate(self.agents):
+            net = a.target_critic if target else a.critic
+            out.append(net(critic_input(i, obs_n, act_n, a.local_q))[:, 0])
+        return out
+
+    def actor_weights(self) -> List[List[np.ndarray]]:
+        """Numpy copies of every actor's [W0, b0, W1, b1, W2, b2] (for the acting policy)."""
+        return [[v.numpy() for v in _net_vars(a.actor)] for a in self.agents]

@@ -1,0 +1,65 @@
+"""`maddpg_tf2.load`: trained agents from a checkpoint folder of either format, for evaluation."""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from maddpg_tf2.config import Config
+
+
+class Agents:
+    """Trained agents: actors and critics (with targets) of every agent, ready to evaluate."""
+
+    def __init__(self, learner, seed: Optional[int] = None):
+        from maddpg_tf2.policy import Policy
+
+        self.learner = learner
+        self.policy = Policy.from_learner(learner)
+        self.rng = np.random.default_rng(seed)
+
+    @property
+    def n(self) -> int:
+        return self.learner.n
+
+    def logits(self, obs_n: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """Each actor's output before sampling, [B, param_size_i]."""
+        return [p.numpy() for p in self.learner.actor_params(obs_n)]
+
+    def act(self, obs_n: Sequence[np.ndarray], deterministic: bool = False) -> List[np.ndarray]:
+        """Actions [B, k_i] as the environment receives them (deterministic: the distributions' mode)."""
+        return self.policy.act(obs_n, self.rng, deterministic=deterministic)
+
+    def q_values(self, obs_n: Sequence[np.ndarray], act_n: Sequence[np.ndarray],
+                 target: bool = False) -> List[np.ndarray]:
+        """Each agent's critic (or target critic) on joint observations and actions, [B]."""
+        return [q.numpy() for q in self.learner.q_values(obs_n, act_n, target=target)]
+
+
+def load_with_spaces(path: str, obs_dims: Sequence[int], act_spaces: Sequence, config: Config,
+                     scenario: Optional[str] = None, seed: Optional[int] = None) -> Agents:
+    """Agents of known observation sizes and action spaces, restored from `path` (either format)."""
+    from maddpg_tf2 import checkpoint
+    from maddpg_tf2.learner import Learner
+
+    learner = Learner(config, obs_dims, act_spaces, seed=seed)
+    checkpoint.restore(path, learner, scenario=scenario)
+    return Agents(learner, seed=seed)
+
+
+def load(path: str, scenario: str = "simple_spread", num_units: int = 64, num_adversaries: int = 0,
+         good_policy: str = "maddpg", adv_policy: str = "maddpg", seed: Optional[int] = None) -> Agents:
+    """Load trained agents for `scenario` from a checkpoint folder written by maddpg_tf2 or by the
+    original code (detected from the folder). The scenario gives observation sizes and action spaces;
+    num_units and the policy flags must be those the checkpoint was trained with."""
+    from maddpg_tf2.envs.make import make_env
+
+    env = make_env(scenario, num_envs=1)
+    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
+    act_spaces = list(env.action_space_n)
+    if hasattr(env, "close"):
+        env.close()
+    config = Config(scenario=scenario, num_units=num_units, num_adversaries=num_adversaries,
+                    good_policy=good_policy, adv_policy=adv_policy, seed=seed)
+    return load_with_spaces(path, obs_dims, act_spaces, config, scenario=scenario, seed=seed)

@@ -1,0 +1,285 @@
+"""Save and restore the learner (atomic), and import checkpoints written by the original code.
+
+Native layout of a checkpoint folder:
+    meta.json                 scenario, obs/act dims, num_units, critic kinds: a checkpoint from another
+                              scenario or network size is refused before any tensor is read
+    checkpoint                TensorFlow's state file naming the latest ckpt-N
+    ckpt-N.index, .data-*     weights, targets, Adam state, update counter, TF generator, counters
+    ckpt-N.extra.json         the caller's extra state (progress, numpy generator), optional
+    ckpt-N.replay.npz         the replay buffer's state_dict(), optional
+
+Atomicity: the sidecar files are written first through fileio (temporary file + rename); TensorFlow
+then writes ckpt-N's tensors and, last, replaces the `checkpoint` state file atomically (temporary
+file + rename). A crash at any point leaves the state file naming the previous complete checkpoint,
+and restore reads only what the state file names. The manager keeps the last `max_to_keep`.
+
+Original layout (ORIGINAL.md §5): the TF1 Saver prefix is the folder itself, so the files are
+`<dir>/.index`, `<dir>/.data-00000-of-00001`; variables `agent_i/{p_func,target_p_func,q_func,
+target_q_func}/fully_connected{,_1,_2}/{weights,biases}`, Adam slots `agent_i/agent_i/{p_func,q_func}/
+.../{Adam,Adam_1}`, beta powers `agent_i/beta{1,2}_power` (critic optimizer, created first) and
+`agent_i_1/beta{1,2}_power` (actor optimizer). The format is detected from the folder contents.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+from typing import Dict, List, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from maddpg_tf2 import fileio
+from maddpg_tf2.errors import UserError
+from maddpg_tf2.networks import LAYER_NAMES
+
+META_FILE = "meta.json"
+PREFIX = "ckpt"
+FORMAT_NAME = "maddpg_tf2"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(UserError):
+    """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def scenario_key(scenario: Optional[str]) -> Optional[str]:
+    """'simple_spread', 'simple_spread.py' and '/path/simple_spread.py' all name one scenario."""
+    if scenario is None:
+        return None
+    return os.path.splitext(os.path.basename(str(scenario).rstrip("/")))[0]
+
+
+def model_meta(learner, scenario: Optional[str] = None) -> dict:
+    return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "scenario": scenario_key(scenario),
+            "obs_dims": list(learner.obs_dims), "act_dims": list(learner.act_dims),
+            "num_units": int(learner.num_units),
+            "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n]}
+
+
+def _describe(meta: dict) -> str:
+    return (f"scenario {meta.get('scenario')!r}, obs dims {meta.get('obs_dims')}, act dims "
+            f"{meta.get('act_dims')}, num_units {meta.get('num_units')}, critics {meta.get('critics')}")
+
+
+def check_meta(saved: dict, current: dict, path: str) -> None:
+    """Refuse a checkpoint written for another scenario, network size or critic kind."""
+    keys = ["obs_dims", "act_dims", "num_units", "critics"]
+    if saved.get("scenario") and current.get("scenario"):
+        keys.insert(0, "scenario")
+    for k in keys:
+        if k in saved and saved[k] != current[k]:
+            raise CheckpointError(
+                f"checkpoint in {path} does not fit this model ({k} differs).\n"
+                f"  checkpoint: {_describe(saved)}\n  this run:   {_describe(current)}\n"
+                f"Load it with the scenario and --num-units it was trained with, or use another --load-dir.")
+
+
+def detect_format(directory: str) -> Optional[str]:
+    """'native', 'original' or None (no checkpoint here)."""
+    directory = os.fspath(directory)
+    if os.path.isfile(os.path.join(directory, META_FILE)) and tf.train.latest_checkpoint(directory):
+        return "native"
+    if os.path.isfile(os.path.join(directory, ".index")):
+        return "original"
+    return None
+
+
+def _agent_trackables(learner) -> Dict[str, tf.Module]:
+    return {f"agent_{i}": a for i, a in enumerate(learner.agents)}
+
+
+def _json_default(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+# ----------------------------------------------------------------------------- native save / restore
+
+def _checkpoint_object(learner, counters: Dict[str, tf.Variable]) -> tf.train.Checkpoint:
+    return tf.train.Checkpoint(rng=learner.rng, update_rounds=learner.update_rounds, **counters,
+                               **_agent_trackables(learner))
+
+
+def _counter_vars(values: Optional[dict] = None) -> Dict[str, tf.Variable]:
+    values = values or {}
+    return {k: tf.Variable(int(values.get(k, 0)), dtype=tf.int64, trainable=False)
+            for k in ("train_step", "episode")}
+
+
+def _number(path: str) -> int:
+    m = re.search(rf"{PREFIX}-(\d+)$", path)
+    return int(m.group(1)) if m else 0
+
+
+def save(directory: str, learner, extra: Optional[dict] = None, replay=None,
+         scenario: Optional[str] = None, counters: Optional[dict] = None, max_to_keep: int = 5) -> str:
+    """Write a new checkpoint into `directory`; returns its prefix (`<directory>/ckpt-N`).
+
+    extra: JSON-serialisable state of the caller; replay: an object with state_dict(); counters:
+    {'train_step': int, 'episode': int}.
+    """
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    meta_path = os.path.join(directory, META_FILE)
+    state_file = os.path.join(directory, "checkpoint")
+    if not os.path.isfile(meta_path) and os.path.isfile(state_file):
+        # A state file we did not write (e.g. the original's, naming "./"): the manager would adopt
+        # its entries and later delete those files. Keep it aside instead.
+        os.replace(state_file, state_file + ".original")
+    fileio.write_text(meta_path, json.dumps(model_meta(learner, scenario), indent=1))
+
+    ckpt = _checkpoint_object(learner, _counter_vars(counters))
+    manager = tf.train.CheckpointManager(ckpt, directory, max_to_keep=max_to_keep, checkpoint_name=PREFIX)
+    number = max([_number(p) for p in manager.checkpoints] + [0]) + 1
+    stem = os.path.join(directory, f"{PREFIX}-{number}")
+    if extra is not None:
+        fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
+    if replay is not None:
+        with fileio.atomic_path(stem + ".replay.npz") as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **replay.state_dict())
+    path = manager.save(checkpoint_number=number)
+    _remove_orphans(directory, manager.checkpoints)
+    return path
+
+
+def _remove_orphans(directory: str, kept: List[str]) -> None:
+    """Sidecars of checkpoints the manager has rotated out."""
+    keep = {os.path.basename(p) for p in kept}
+    for f in glob.glob(os.path.join(directory, f"{PREFIX}-*.extra.json")) + \
+            glob.glob(os.path.join(directory, f"{PREFIX}-*.replay.npz")):
+        stem = os.path.basename(f).split(".")[0]
+        if stem not in keep:
+            os.remove(f)
+
+
+def restore(directory: str, learner, replay=None, scenario: Optional[str] = None) -> dict:
+    """Load the latest checkpoint in `directory` (either format) into `learner` (and `replay`).
+
+    Returns the saved extra dict plus 'counters' ({'train_step', 'episode'}) for native checkpoints;
+    {} for the original's (it stores neither counters nor replay).
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise CheckpointError(f"no checkpoint folder at {directory}")
+    kind = detect_format(directory)
+    if kind == "original":
+        load_original(directory, learner)
+        return {}
+    if kind is None:
+        raise CheckpointError(
+            f"no checkpoint found in {directory}: expected a maddpg_tf2 checkpoint (meta.json, checkpoint, "
+            f"ckpt-N.index) or one written by the original code (.index, .data-00000-of-00001)")
+    return _restore_native(directory, learner, replay, scenario)
+
+
+def _restore_native(directory, learner, replay, scenario) -> dict:
+    try:
+        with open(os.path.join(directory, META_FILE)) as f:
+            saved_meta = json.load(f)
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"unreadable {META_FILE} in {directory}: {e}") from None
+    if saved_meta.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{directory}/{META_FILE} is not a {FORMAT_NAME} checkpoint description")
+    check_meta(saved_meta, model_meta(learner, scenario), directory)
+    path = tf.train.latest_checkpoint(directory)
+    counters = _counter_vars()
+    ckpt = _checkpoint_object(learner, counters)
+    try:
+        ckpt.read(path).assert_existing_objects_matched()
+    except (tf.errors.OpError, ValueError, AssertionError) as e:
+        first = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"checkpoint {path} could not be read (truncated or foreign?): {first}") from None
+    result = {}
+    extra_path = path + ".extra.json"
+    if os.path.isfile(extra_path):
+        with open(extra_path) as f:
+            result = json.load(f)
+    result["counters"] = {k: int(v.numpy()) for k, v in counters.items()}
+    if replay is not None:
+        replay_path = path + ".replay.npz"
+        if os.path.isfile(replay_path):
+            try:
+                with np.load(replay_path) as z:
+                    replay.load_state_dict({k: z[k] for k in z.files})
+            except (OSError, ValueError, KeyError) as e:
+                raise CheckpointError(f"replay state {replay_path} could not be loaded: {e}") from None
+            result["replay_restored"] = True
+        else:
+            result["replay_restored"] = False
+    return result
+
+
+# ----------------------------------------------------------------------------- original import
+
+def original_variable_map(learner) -> Dict[str, tf.Variable]:
+    """Original variable name -> our variable, weights and targets of every agent."""
+    out = {}
+    for i, a in enumerate(learner.agents):
+        for scope, net in (("p_func", a.actor), ("target_p_func", a.target_actor),
+                           ("q_func", a.critic), ("target_q_func", a.target_critic)):
+            for layer, w, b in zip(LAYER_NAMES, net.kernels, net.biases):
+                out[f"agent_{i}/{scope}/{layer}/weights"] = w
+                out[f"agent_{i}/{scope}/{layer}/biases"] = b
+    return out
+
+
+def original_optimizer_map(learner) -> Dict[str, tf.Variable]:
+    """Original Adam slot / beta power names -> our optimizer variables."""
+    out = {}
+    for i, a in enumerate(learner.agents):
+        for scope, net, opt in (("p_func", a.actor, a.actor_opt), ("q_func", a.critic, a.critic_opt)):
+            names = [f"{layer}/{kind}" for layer in LAYER_NAMES for kind in ("weights", "biases")]
+            for name, m, v in zip(names, opt.m, opt.v):
+                out[f"agent_{i}/agent_{i}/{scope}/{name}/Adam"] = m
+                out[f"agent_{i}/agent_{i}/{scope}/{name}/Adam_1"] = v
+        for k in ("beta1_power", "beta2_power"):
+            out[f"agent_{i}/{k}"] = getattr(a.critic_opt, k)
+            out[f"agent_{i}_1/{k}"] = getattr(a.actor_opt, k)
+    return out
+
+
+def load_original(directory: str, learner) -> None:
+    """Import a checkpoint written by the original TF1 code (weights, targets and, if present, Adam)."""
+    prefix = os.path.join(os.fspath(directory), "")
+    try:
+        reader = tf.compat.v1.train.NewCheckpointReader(prefix)
+        shapes = reader.get_variable_to_shape_map()
+    except (tf.errors.OpError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"checkpoint written by the original code in {directory} could not be read "
+                              f"(truncated or incomplete?): {str(e).strip().splitlines()[0][:300]}") from None
+    weights = original_variable_map(learner)
+    missing = [k for k in weights if k not in shapes]
+    if missing:
+        found = sorted(k for k in shapes if "/" in k)[:5]
+        raise CheckpointError(
+            f"checkpoint in {directory} is not a MADDPG checkpoint for {learner.n} agents: variable "
+            f"{missing[0]} is missing (it holds {len(shapes)} variables, e.g. {found})")
+    extra_agent = f"agent_{learner.n}/p_func/{LAYER_NAMES[0]}/weights"
+    if extra_agent in shapes:
+        raise CheckpointError(f"checkpoint in {directory} has more than the {learner.n} agents of this scenario")
+    optim = original_optimizer_map(learner)
+    have_optim = all(k in shapes for k in optim)
+    todo = dict(weights, **(optim if have_optim else {}))
+    for name, var in todo.items():
+        if list(shapes[name]) != var.shape.as_list():
+            raise CheckpointError(
+                f"checkpoint in {directory} does not fit this model: variable {name} has shape "
+                f"{list(shapes[name])} in the checkpoint but {var.shape.as_list()} here (another scenario, "
+                f"--num-units or ddpg/maddpg choice?)")
+    values = {}
+    try:
+        for name in todo:
+            values[name] = reader.get_tensor(name)
+    except (tf.errors.OpError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"checkpoint in {directory} is damaged: reading {name} failed: "
+                              f"{str(e).strip().splitlines()[0][:300]}") from None
+    for name, var in todo.items():
+        var.assign(np.asarray(values[name], dtype=var.dtype.as_numpy_dtype))

@@ -87,6 +87,11 @@ class MultiDiscrete(_Space):
         """Size of each sub-space."""
         return self.high - self.low + 1
 
+    @property
+    def sizes(self):
+        """Sub-space sizes as ints: the lengths of the one-hot parts of an action vector."""
+        return [int(k) for k in self.nvec]
+
     def sample(self, mask=None):
         u = self.np_random.random(self.num_discrete_space)
         return [int(x) for x in np.floor(self.nvec * u + self.low)]

@@ -1,7 +1,7 @@
 """simple: one agent moves to one landmark."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, dist, sq_dist
+from maddpg_tf2.envs.scenarios._common import Pairs, Scenario, flat_pos
 
 
 class Simple(Scenario):
@@ -19,21 +19,18 @@ class Simple(Scenario):
     adversary = (False,)
 
     COLORS = np.array([[0.25, 0.25, 0.25], [0.75, 0.25, 0.25]])
-
-    def features(self, s):
-        return self.base_features(s)
+    TO_LANDMARK = Pairs([0], [1])
 
     def obs_layout(self):
-        return [[("vel", (0,)), ("rel", (0, 1))]]
+        return [self.columns().entity("vel", [0]).rel([1], 0)]
 
     def reward(self, s):
-        return -sq_dist(s.p_pos[:, :1], s.p_pos[:, 1:2])  # [E, 1]
+        return -self.TO_LANDMARK.sq_dist(flat_pos(s))  # [E, 1]
 
     def benchmark_data(self, s):
         # not in the original: (reward, distance to the landmark), shared with the object-style package
-        rew = self.reward(s)[:, 0].tolist()
-        d = dist(s.p_pos[:, 0], s.p_pos[:, 1]).tolist()
-        return [[(r, x)] for r, x in zip(rew, d)]
+        sq = self.TO_LANDMARK.sq_dist(flat_pos(s))[:, 0]
+        return [[(r, d)] for r, d in zip((-sq).tolist(), np.sqrt(sq).tolist())]
 
     def colors(self, s, e):
         return self.COLORS

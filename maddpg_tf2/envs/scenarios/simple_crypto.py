@@ -3,7 +3,7 @@ with a key that Bob (agent 1) shares; Eve (adversary, agent 0) listens without t
 Nobody moves: the only actions are messages."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, onehot
+from maddpg_tf2.envs.scenarios._common import Scenario
 
 EVE, BOB, ALICE = 0, 1, 2
 
@@ -31,22 +31,23 @@ class SimpleCrypto(Scenario):
         key = rng.integers(0, self.num_landmarks, size=k)
         return {"goal": goal, "key": key}
 
-    def features(self, s):
-        return {
-            "goal_color": onehot(s.goal, self.dim_c),  # [E, 4]
-            "key": onehot(s.key, self.dim_c),  # [E, 4]
-            "comm": s.comm,  # [E, A, 4]
-        }
+    def sources(self, s):
+        src = super().sources(s)
+        eye = np.eye(self.dim_c)
+        src["goal_color"] = eye[s.goal]  # [E, 4]
+        src["key"] = eye[s.key]  # [E, 4]
+        return src
 
     def obs_layout(self):
+        c = range(self.dim_c)
         return [
-            [("comm", (ALICE,))],
-            [("key", ()), ("comm", (ALICE,))],
-            [("goal_color", ()), ("key", ())],
+            self.columns().comm([ALICE]),
+            self.columns().value("key", c).comm([ALICE]),
+            self.columns().value("goal_color", c).value("key", c),
         ]
 
     def reward(self, s):
-        goal = onehot(s.goal, self.dim_c)[:, None, :]
+        goal = np.eye(self.dim_c)[s.goal][:, None, :]
         spoke = np.any(s.comm != 0.0, axis=2)  # [E, A]: an all-zero message is ignored
         err = np.where(spoke, np.sum(np.square(s.comm - goal), axis=2), 0.0)  # [E, A]
         eve = -err[:, EVE]
@@ -54,7 +55,7 @@ class SimpleCrypto(Scenario):
         return np.stack([eve, good, good], axis=1)
 
     def benchmark_data(self, s):
-        goal = onehot(s.goal, self.dim_c)
+        goal = np.eye(self.dim_c)[s.goal]
         # (agent.state.c, agent.goal_a.color): arrays, as the original returns them
         return [[(s.comm[e, i].copy(), goal[e].copy()) for i in range(self.num_agents)]
                 for e in range(s.comm.shape[0])]

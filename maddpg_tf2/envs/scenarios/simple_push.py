@@ -2,7 +2,7 @@
 without knowing which landmark is the goal."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, dist
+from maddpg_tf2.envs.scenarios._common import Scenario, flat_pos, grid
 
 ADV, GOOD = 0, 1
 LANDMARK_COLORS = np.array([[0.1, 0.9, 0.1], [0.1, 0.1, 0.9]])
@@ -24,11 +24,10 @@ class SimplePush(Scenario):
     adversary = (True, False)
     var_specs = {"goal": ((), np.int64)}
 
+    AGENT_LANDMARK = grid([0, 1], [2, 3])
+
     def reset_vars(self, rng, k):
         return {"goal": rng.integers(0, self.num_landmarks, size=k)}
-
-    def _goal_pos(self, s):
-        return s.p_pos[np.arange(len(s.goal)), self.num_agents + s.goal]  # [E, 2]
 
     def _agent_colors(self, goal):
         E = len(goal)
@@ -38,32 +37,33 @@ class SimplePush(Scenario):
         c[np.arange(E), GOOD, goal + 1] += 0.5  # the good agent is tinted with its goal's colour
         return c
 
-    def features(self, s):
-        f = self.base_features(s)
-        E = s.p_pos.shape[0]
-        f["goal_rel"] = self._goal_pos(s)[:, None, :] - s.p_pos[:, :2]  # [E, A, 2]
-        f["agent_color"] = self._agent_colors(s.goal)  # [E, A, 3]
-        f["landmark_color"] = np.broadcast_to(LANDMARK_COLORS, (E, 2, 3))
-        return f
+    def sources(self, s):
+        src = super().sources(s)
+        E = len(s.goal)
+        src["goal"] = s.p_pos[np.arange(E), 2 + s.goal]  # [E, 2]
+        src["good_color"] = self._agent_colors(s.goal)[:, GOOD]  # [E, 3]
+        src["landmark_color"] = np.broadcast_to(LANDMARK_COLORS.reshape(1, -1), (E, 6))
+        return src
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
-        adv = [("vel", (ADV,)), ("rel", (ADV, lms)), ("rel", (ADV, [GOOD]))]
-        good = [("vel", (GOOD,)), ("goal_rel", (GOOD,)), ("agent_color", (GOOD,)), ("rel", (GOOD, lms)),
-                ("landmark_color", ()), ("rel", (GOOD, [ADV]))]
+        adv = self.columns().entity("vel", [ADV]).rel(lms, ADV).rel([GOOD], ADV)
+        good = (self.columns().entity("vel", [GOOD]).rel_point("goal", GOOD).value("good_color", range(3))
+                .rel(lms, GOOD).value("landmark_color", range(6)).rel([ADV], GOOD))
         return [adv, good]
 
+    def _goal_dist(self, s):
+        """[E, A]: each agent's distance to the goal landmark."""
+        d = self.AGENT_LANDMARK.dist(flat_pos(s)).reshape(-1, 2, 2)
+        return np.where((s.goal == 0)[:, None], d[:, :, 0], d[:, :, 1])
+
     def reward(self, s):
-        goal = self._goal_pos(s)
-        d_good = dist(s.p_pos[:, GOOD], goal)
-        d_adv = dist(goal, s.p_pos[:, ADV])
-        return np.stack([d_good - d_adv, -d_good], axis=1)
+        d = self._goal_dist(s)
+        return np.stack([d[:, GOOD] - d[:, ADV], -d[:, GOOD]], axis=1)
 
     def benchmark_data(self, s):
         # not in the original: (reward, distance from the agent to the good agents' goal landmark)
-        rew = self.reward(s).tolist()
-        goal = self._goal_pos(s)[:, None, :]
-        d = dist(s.p_pos[:, :2], goal).tolist()
+        rew, d = self.reward(s).tolist(), self._goal_dist(s).tolist()
         return [[(r[i], x[i]) for i in range(2)] for r, x in zip(rew, d)]
 
     def colors(self, s, e):

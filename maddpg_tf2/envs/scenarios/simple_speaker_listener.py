@@ -2,7 +2,7 @@
 goal colour and speaks; the listener (agent 1, silent) hears it and moves; the reward is shared."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, sq_dist
+from maddpg_tf2.envs.scenarios._common import Scenario, flat_pos, grid
 
 SPEAKER, LISTENER = 0, 1
 LANDMARK_COLORS = np.array([[0.65, 0.15, 0.15], [0.15, 0.65, 0.15], [0.15, 0.15, 0.65]])
@@ -25,25 +25,26 @@ class SimpleSpeakerListener(Scenario):
     adversary = (False, False)
     var_specs = {"goal_b": ((), np.int64)}  # the landmark the listener must reach
 
+    LISTENER_LANDMARK = grid([LISTENER], [2, 3, 4])
+
     def reset_vars(self, rng, k):
         return {"goal_b": rng.integers(0, self.num_landmarks, size=k)}
 
-    def features(self, s):
-        f = self.base_features(s)
-        f["goal_color"] = LANDMARK_COLORS[s.goal_b]  # [E, 3]
-        f["comm"] = s.comm
-        return f
+    def sources(self, s):
+        src = super().sources(s)
+        src["goal_color"] = LANDMARK_COLORS[s.goal_b]  # [E, 3]
+        return src
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
         return [
-            [("goal_color", ())],
-            [("vel", (LISTENER,)), ("rel", (LISTENER, lms)), ("comm", (SPEAKER,))],
+            self.columns().value("goal_color", range(3)),
+            self.columns().entity("vel", [LISTENER]).rel(lms, LISTENER).comm([SPEAKER]),
         ]
 
     def _reward(self, s):
-        goal = s.p_pos[np.arange(s.p_pos.shape[0]), self.num_agents + s.goal_b]
-        return -sq_dist(s.p_pos[:, LISTENER], goal)  # [E]
+        sq = self.LISTENER_LANDMARK.sq_dist(flat_pos(s))  # [E, L]
+        return -np.take_along_axis(sq, s.goal_b[:, None], axis=1)[:, 0]  # [E]
 
     def reward(self, s):
         r = self._reward(s)

@@ -2,7 +2,7 @@
 the reward is shared."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, pairwise_dist
+from maddpg_tf2.envs.scenarios._common import Scenario, flat_pos, grid, min_last, sum_last
 
 N = 3
 
@@ -23,32 +23,31 @@ class SimpleSpread(Scenario):
     agent_max_speed = (None,) * N
     adversary = (False,) * N
 
-    def features(self, s):
-        f = self.base_features(s)
-        f["comm"] = s.comm
-        return f
+    LANDMARK_AGENT = grid(range(N, 2 * N), range(N))  # [E, L, A]
+    AGENT_AGENT = grid(range(N), range(N))  # [E, A, A], self-pairs included
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
-        return [[("vel", (i,)), ("pos", (i,)), ("rel", (i, lms)), ("rel", (i, self.others(i))),
-                 ("comm", (self.others(i),))] for i in range(N)]
+        return [self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(self.others(i), i)
+                .comm(self.others(i)) for i in range(N)]
 
     def _terms(self, s):
-        agents = s.p_pos[:, :N]
-        min_d = np.min(pairwise_dist(s.p_pos[:, N:], agents), axis=2)  # [E, L]: nearest agent per landmark
+        pos = flat_pos(s)
+        E = pos.shape[0]
+        min_d = min_last(self.LANDMARK_AGENT.dist(pos).reshape(E, N, N))  # [E, L]: nearest agent
         # an agent collides with itself too (distance 0 < 2 * size): the original counts it
-        collisions = np.sum(pairwise_dist(agents, agents) < self.size[0] + self.size[0], axis=2)  # [E, A]
-        return min_d, collisions
+        touching = self.AGENT_AGENT.dist(pos) < self.size[0] + self.size[0]
+        collisions = sum_last(touching.reshape(E, N, N).astype(np.int64))  # [E, A]
+        return sum_last(min_d), collisions, min_d
 
     def reward(self, s):
-        min_d, collisions = self._terms(s)
-        return -np.sum(min_d, axis=1)[:, None] - collisions
+        total, collisions, _ = self._terms(s)
+        return -total[:, None] - collisions
 
     def benchmark_data(self, s):
-        min_d, collisions = self._terms(s)
-        total = np.sum(min_d, axis=1)
+        total, collisions, min_d = self._terms(s)
         rew = (-total[:, None] - collisions).tolist()
-        occupied = np.sum(min_d < 0.1, axis=1).tolist()
+        occupied = sum_last((min_d < 0.1).astype(np.int64)).tolist()
         collisions, total = collisions.tolist(), total.tolist()
         return [[(rew[e][i], collisions[e][i], total[e], occupied[e]) for i in range(N)]
                 for e in range(len(total))]

@@ -2,7 +2,7 @@
 obstacles; the good agent is penalised for leaving the arena."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, bound_penalty, pairwise_dist
+from maddpg_tf2.envs.scenarios._common import Scenario, bound_penalty, flat_pos, grid, sum_last
 
 N_ADV, N_GOOD = 3, 1
 A = N_ADV + N_GOOD
@@ -25,8 +25,7 @@ class SimpleTag(Scenario):
     adversary = (True,) * N_ADV + (False,) * N_GOOD
     catch_reward = 10.0
 
-    def features(self, s):
-        return self.base_features(s)
+    GOOD_ADV = grid(range(N_ADV, A), range(N_ADV))  # [E, G, adversaries]
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
@@ -34,26 +33,30 @@ class SimpleTag(Scenario):
         for i in range(A):
             others = self.others(i)
             good_others = [j for j in others if not self.adversary[j]]
-            out.append([("vel", (i,)), ("pos", (i,)), ("rel", (i, lms)), ("rel", (i, others)),
-                        ("vel", (good_others,))])
+            out.append(self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(others, i)
+                       .entity("vel", good_others))
         return out
 
     def caught(self, s):
-        """[E, adversaries, good agents] bool: touching pairs."""
-        d = pairwise_dist(s.p_pos[:, :N_ADV], s.p_pos[:, N_ADV:A])
-        return d < self.size[:N_ADV, None] + self.size[None, N_ADV:A]
+        """[E, G, adversaries] int: touching pairs."""
+        d = self.GOOD_ADV.dist(flat_pos(s)).reshape(-1, N_GOOD, N_ADV)
+        return (d < self.size[N_ADV] + self.size[0]).astype(np.int64)
 
     def reward(self, s):
         caught = self.caught(s)
+        per_good = sum_last(caught)  # [E, G]
         # every adversary is rewarded for every catch by any adversary
-        adv = self.catch_reward * np.sum(caught, axis=(1, 2)).astype(np.float64)  # [E]
-        good = -self.catch_reward * np.sum(caught, axis=1)  # [E, G]
-        good = good - np.sum(bound_penalty(np.abs(s.p_pos[:, N_ADV:A])), axis=2)
+        adv = self.catch_reward * sum_last(per_good)  # [E]
+        pos = flat_pos(s)[:, 2 * N_ADV:2 * A].reshape(-1, N_GOOD, 2)
+        good = -self.catch_reward * per_good - sum_last(bound_penalty(np.abs(pos)))
         return np.concatenate([np.repeat(adv[:, None], N_ADV, axis=1), good], axis=1)
 
     def benchmark_data(self, s):
-        hits = np.sum(self.caught(s), axis=2).tolist()  # [E, adversaries]: good agents touched
-        return [row + [0] * N_GOOD for row in hits]
+        caught = self.caught(s)
+        hits = caught[:, 0]
+        for g in range(1, N_GOOD):
+            hits = hits + caught[:, g]
+        return [row + [0] * N_GOOD for row in hits.tolist()]  # adversary: good agents touched
 
     def colors(self, s, e):
         return np.array([[0.85, 0.35, 0.35]] * N_ADV + [[0.35, 0.85, 0.35]] * N_GOOD + [[0.25, 0.25, 0.25]] * 2)

@@ -2,19 +2,22 @@
 for the good agents, and forests that hide agents from those outside them."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, bound_penalty, dist, pairwise_dist
+from maddpg_tf2.envs.scenarios._common import (Scenario, bound_penalty, flat_pos, grid, min_last,
+                                                sum_last)
 
 N_ADV, N_GOOD = 4, 2
 A = N_ADV + N_GOOD
 LEADER = 0
 # landmarks after the agents: 1 obstacle, 2 food, 2 forests
 OBSTACLE, FOOD, FOREST = [A], [A + 1, A + 2], [A + 3, A + 4]
+GOOD, ADV = list(range(N_ADV, A)), list(range(N_ADV))
 
 
 class SimpleWorldComm(Scenario):
     name = "simple_world_comm"
     dim_c = 4
     landmark_range = 0.9
+    has_mask = True  # agents outside one's forest are seen as zeros
     agent_names = tuple("agent %d" % i for i in range(A))
     landmark_names = ("landmark 0", "food 0", "food 1", "forest 0", "forest 1")
     agent_size = (0.075,) * N_ADV + (0.045,) * N_GOOD
@@ -27,25 +30,27 @@ class SimpleWorldComm(Scenario):
     agent_max_speed = (1.0,) * N_ADV + (1.3,) * N_GOOD
     adversary = (True,) * N_ADV + (False,) * N_GOOD
 
-    def _touching(self, s, a_ids, b_ids):
-        """[E, len(a_ids), len(b_ids)] bool: distance below the summed sizes."""
-        d = pairwise_dist(s.p_pos[:, a_ids], s.p_pos[:, b_ids])
-        return d < self.size[a_ids][:, None] + self.size[b_ids][None, :]
+    AGENT_FOREST = grid(range(A), FOREST)  # [E, A, 2]
+    GOOD_ADV = grid(GOOD, ADV)  # [E, G, adversaries]
+    GOOD_FOOD = grid(GOOD, FOOD)  # [E, G, food]
 
-    def features(self, s):
-        f = self.base_features(s)
-        in_forest = self._touching(s, list(range(A)), FOREST)  # [E, A, 2]
-        outside = ~np.any(in_forest, axis=2)  # [E, A]
+    def in_forest(self, s):
+        """[E, A, forests] bool."""
+        d = self.AGENT_FOREST.dist(flat_pos(s)).reshape(-1, A, 2)
+        return d < self.size[:A, None] + self.size[FOREST][None, :]
+
+    def sources(self, s):
+        src = super().sources(s)
+        inf = self.in_forest(s)
+        f0, f1 = inf[:, :, 0], inf[:, :, 1]
+        outside = ~(f0 | f1)  # [E, A]
         # observer i sees agent j if they share a forest, are both outside, or i is the leader
-        shared = np.any(in_forest[:, :, None, :] & in_forest[:, None, :, :], axis=3)
-        seen = shared | (outside[:, :, None] & outside[:, None, :])
-        seen[:, LEADER, :] = True  # [E, A(observer), A]
-        hidden = ~seen[..., None]
-        f["rel_seen"] = np.where(hidden, 0.0, f["rel"][:, :, :A])  # [E, A, A, 2]
-        f["vel_seen"] = np.where(hidden, 0.0, s.p_vel[:, None, :A])  # [E, A, A, 2]
-        f["in_forest"] = np.where(in_forest, 1.0, -1.0)  # [E, A, 2]
-        f["leader_comm"] = s.comm[:, LEADER]  # [E, 4]
-        return f
+        seen = ((f0[:, :, None] & f0[:, None, :]) | (f1[:, :, None] & f1[:, None, :])
+                | (outside[:, :, None] & outside[:, None, :]))
+        seen[:, LEADER, :] = True
+        src["seen"] = seen.reshape(-1, A * A).astype(np.float64)  # [E, observer * A + other]
+        src["in_forest"] = np.where(inf, 1.0, -1.0).reshape(-1, 2 * A)  # [E, agent * 2 + forest]
+        return src
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
@@ -53,29 +58,44 @@ class SimpleWorldComm(Scenario):
         for i in range(A):
             others = self.others(i)
             good_others = [j for j in others if not self.adversary[j]]
-            head = [("vel", (i,)), ("pos", (i,)), ("rel", (i, lms)), ("rel_seen", (i, others))]
+            mask = lambda js: [("seen", i * A + j) for j in js for _ in (0, 1)]
+            cols = self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(others, i, mask(others))
+            in_forest = [2 * i, 2 * i + 1]
             if self.adversary[i]:
-                tail = [("vel_seen", (i, good_others)), ("in_forest", (i,)), ("leader_comm", ())]
+                cols.entity("vel", good_others, mask(good_others)).value("in_forest", in_forest).comm([LEADER])
             else:
-                tail = [("in_forest", (i,)), ("vel_seen", (i, good_others))]
-            out.append(head + tail)
+                cols.value("in_forest", in_forest).entity("vel", good_others, mask(good_others))
+            out.append(cols)
         return out
 
+    def caught(self, s):
+        """[E, G, adversaries] bool: touching pairs."""
+        d = self.GOOD_ADV.dist(flat_pos(s)).reshape(-1, N_GOOD, N_ADV)
+        return d < self.size[GOOD[0]] + self.size[ADV[0]]
+
     def reward(self, s):
-        good_ids, adv_ids = list(range(N_ADV, A)), list(range(N_ADV))
-        caught = self._touching(s, good_ids, adv_ids)  # [E, G, adversaries]
-        d_good_adv = pairwise_dist(s.p_pos[:, good_ids], s.p_pos[:, adv_ids])  # [E, G, adversaries]
-        adv = -0.1 * np.min(d_good_adv, axis=1) + 5.0 * np.sum(caught, axis=(1, 2))[:, None]  # [E, adversaries]
-        good = -5.0 * np.sum(caught, axis=2)  # [E, G]
-        good = good - 2.0 * np.sum(bound_penalty(np.abs(s.p_pos[:, good_ids])), axis=2)
-        good = good + 2.0 * np.sum(self._touching(s, good_ids, FOOD), axis=2)
-        d_food = dist(s.p_pos[:, None, FOOD], s.p_pos[:, good_ids, None])  # [E, G, food]
-        good = good + 0.05 * np.min(d_food, axis=2)
+        pos = flat_pos(s)
+        d_good_adv = self.GOOD_ADV.dist(pos).reshape(-1, N_GOOD, N_ADV)
+        caught = (d_good_adv < self.size[GOOD[0]] + self.size[ADV[0]]).astype(np.int64)
+        per_good = sum_last(caught)  # [E, G]
+        nearest_good = d_good_adv[:, 0]
+        for g in range(1, N_GOOD):
+            nearest_good = np.minimum(nearest_good, d_good_adv[:, g])  # [E, adversaries]
+        # every adversary is rewarded for every catch by any adversary
+        adv = -0.1 * nearest_good + 5.0 * sum_last(per_good)[:, None]
+        d_food = self.GOOD_FOOD.dist(pos).reshape(-1, N_GOOD, 2)
+        eaten = sum_last((d_food < self.size[GOOD[0]] + self.size[FOOD[0]]).astype(np.int64))
+        xy = pos[:, 2 * N_ADV:2 * A].reshape(-1, N_GOOD, 2)
+        good = -5.0 * per_good - sum_last(2.0 * bound_penalty(np.abs(xy)))
+        good = good + 2.0 * eaten + 0.05 * min_last(d_food)
         return np.concatenate([adv, good], axis=1)
 
     def benchmark_data(self, s):
-        hits = np.sum(self._touching(s, list(range(N_ADV)), list(range(N_ADV, A))), axis=2).tolist()
-        return [row + [0] * N_GOOD for row in hits]
+        caught = self.caught(s).astype(np.int64)
+        hits = caught[:, 0]
+        for g in range(1, N_GOOD):
+            hits = hits + caught[:, g]
+        return [row + [0] * N_GOOD for row in hits.tolist()]  # adversary: good agents touched
 
     def colors(self, s, e):
         agents = np.array([[0.95, 0.45, 0.45]] * N_ADV + [[0.45, 0.95, 0.45]] * N_GOOD)

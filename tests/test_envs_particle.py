@@ -189,8 +189,9 @@ def test_masked_reset_only_touches_masked_worlds(scenario):
     keep = ~mask
     np.testing.assert_array_equal(env.state.p_pos[keep], before_pos[keep])
     np.testing.assert_array_equal(env.state.p_vel[keep], before_vel[keep])
-    for o, b in zip(obs_n, before_obs):
+    for o, b, full in zip(obs_n, before_obs, env.observe()):
         np.testing.assert_array_equal(o[keep], b[keep])
+        np.testing.assert_array_equal(o, full)  # observing only the fresh worlds loses nothing
     assert not np.array_equal(env.state.p_pos[mask], before_pos[mask])
     assert np.all(env.state.p_vel[mask] == 0) and np.all(env.state.comm[mask] == 0)
     A = env.scenario.num_agents

@@ -47,6 +47,7 @@ class ParticleEnv(BatchedEnv):
         self._rng = np.random.default_rng(seed)
         self._contact_ids = np.flatnonzero(sc.params.collide)
         self._contact_pairs = sc.collide_pairs[np.ix_(self._contact_ids, self._contact_ids)]
+        self._obs = None  # [E, sum of obs dims]: the observations last returned, None when stale
         self.reset()
 
     # ----- spaces and action parsing --------------------------------------------------------
@@ -106,7 +107,14 @@ class ParticleEnv(BatchedEnv):
             s.p_pos[idx, A:] = self._rng.uniform(-r, r, size=(k, sc.num_landmarks, 2))
             s.p_vel[idx] = 0.0
             s.comm[idx] = 0.0
-        return sc.observations(s)
+        if self._obs is None or k == self.num_envs:
+            self._obs = sc.observation_table(s)
+        elif k:
+            # only the fresh worlds need observing; a copy keeps arrays returned earlier intact
+            obs = self._obs.copy()
+            obs[idx] = sc.observation_table(s.take(idx))
+            self._obs = obs
+        return sc.split(self._obs)
 
     def step(self, act_n: Sequence[np.ndarray]):
         sc, s = self.scenario, self.state
@@ -115,7 +123,8 @@ class ParticleEnv(BatchedEnv):
             ids = self._contact_ids
             force[:, ids] += physics.contact_forces(s.p_pos[:, ids], sc.size[ids], self._contact_pairs)
         s.p_pos, s.p_vel = physics.integrate(s.p_pos, s.p_vel, force, sc.params)
-        obs_n = sc.observations(s)
+        self._obs = sc.observation_table(s)
+        obs_n = sc.split(self._obs)
         rew = sc.reward(s)
         if self.collaborative:
             rew = np.repeat(np.sum(rew, axis=1, keepdims=True), self.n, axis=1)
@@ -125,13 +134,15 @@ class ParticleEnv(BatchedEnv):
 
     def observe(self) -> List[np.ndarray]:
         """The current observations of every world, without stepping."""
-        return self.scenario.observations(self.state)
+        self._obs = self.scenario.observation_table(self.state)
+        return self.scenario.split(self._obs)
 
     # ----- state access for tests, parity checks and tools ----------------------------------------
     def set_state(self, env_index: int, p_pos, p_vel=None, comm=None, **episode_vars) -> None:
         """Overwrite world `env_index`: positions [n_entities, 2], velocities, comm [A, dim_c]
         (zeros when None) and episode variables by name (e.g. goal=1)."""
         s = self.state
+        self._obs = None
         s.p_pos[env_index] = p_pos
         s.p_vel[env_index] = 0.0 if p_vel is None else p_vel
         s.comm[env_index] = 0.0 if comm is None else np.asarray(comm)[..., :self.dim_c]

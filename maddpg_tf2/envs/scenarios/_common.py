@@ -27,6 +27,14 @@ class WorldState:
         for name, (shape, dtype) in var_specs.items():
             setattr(self, name, np.zeros((num_envs,) + tuple(shape), dtype=dtype))
 
+    def take(self, idx: np.ndarray) -> "WorldState":
+        """A copy of the worlds `idx` (e.g. to observe only the worlds just reset)."""
+        sub = object.__new__(WorldState)
+        sub.var_names = self.var_names
+        for name in ("p_pos", "p_vel", "comm") + self.var_names:
+            setattr(sub, name, getattr(self, name)[idx])
+        return sub
+
 
 class Scenario:
     """Base class: constants as class attributes, per-agent tuples in agent order.
@@ -112,16 +120,24 @@ class Scenario:
         bounds = np.cumsum([0] + [len(col.a) for col in cols])
         return a, b, m, [slice(int(i), int(j)) for i, j in zip(bounds[:-1], bounds[1:])]
 
-    def observations(self, s: WorldState) -> List[np.ndarray]:
+    def observation_table(self, s: WorldState) -> np.ndarray:
+        """[E, sum of obs dims]: every agent's observation side by side; `split` cuts it."""
         srcs = self.sources(s)
         table = np.concatenate(list(srcs.values()), axis=1)  # [E, F]
         if self._layouts is None:
             self._layouts = self._compile_layouts(srcs)
-        a, b, m, parts = self._layouts
-        obs = table[:, a] - table[:, b]  # [E, sum of obs dims]
+        a, b, m, _ = self._layouts
+        obs = table[:, a] - table[:, b]
         if self.has_mask:
             obs *= table[:, m]
-        return [obs[:, p] for p in parts]
+        return obs
+
+    def split(self, table: np.ndarray) -> List[np.ndarray]:
+        """obs_n: per-agent [E, d_i] views of an observation table."""
+        return [table[:, p] for p in self._layouts[3]]
+
+    def observations(self, s: WorldState) -> List[np.ndarray]:
+        return self.split(self.observation_table(s))
 
     def obs_dims(self) -> List[int]:
         s = WorldState(1, self.num_entities, self.num_agents, self.dim_c, self.var_specs)

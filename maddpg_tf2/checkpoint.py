@@ -44,6 +44,10 @@ class CheckpointError(UserError):
     """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
 
 
+# What TensorFlow's readers raise on damaged files (a truncated data file gives IndexError).
+_READ_ERRORS = (tf.errors.OpError, ValueError, RuntimeError, IndexError, OSError, KeyError, AssertionError)
+
+
 # ----------------------------------------------------------------------------- helpers
 
 def scenario_key(scenario: Optional[str]) -> Optional[str]:
@@ -194,7 +198,7 @@ def _restore_native(directory, learner, replay, scenario) -> dict:
     ckpt = _checkpoint_object(learner, counters)
     try:
         ckpt.read(path).assert_existing_objects_matched()
-    except (tf.errors.OpError, ValueError, AssertionError) as e:
+    except _READ_ERRORS as e:
         first = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
         raise CheckpointError(f"checkpoint {path} could not be read (truncated or foreign?): {first}") from None
     result = {}
@@ -249,10 +253,13 @@ def original_optimizer_map(learner) -> Dict[str, tf.Variable]:
 def load_original(directory: str, learner) -> None:
     """Import a checkpoint written by the original TF1 code (weights, targets and, if present, Adam)."""
     prefix = os.path.join(os.fspath(directory), "")
+    if not glob.glob(prefix + ".data-*"):
+        raise CheckpointError(f"checkpoint written by the original code in {directory} is incomplete: "
+                              f"it has .index but no .data-00000-of-00001 file")
     try:
         reader = tf.compat.v1.train.NewCheckpointReader(prefix)
         shapes = reader.get_variable_to_shape_map()
-    except (tf.errors.OpError, ValueError, RuntimeError) as e:
+    except _READ_ERRORS as e:
         raise CheckpointError(f"checkpoint written by the original code in {directory} could not be read "
                               f"(truncated or incomplete?): {str(e).strip().splitlines()[0][:300]}") from None
     weights = original_variable_map(learner)
@@ -278,7 +285,7 @@ def load_original(directory: str, learner) -> None:
     try:
         for name in todo:
             values[name] = reader.get_tensor(name)
-    except (tf.errors.OpError, ValueError, RuntimeError) as e:
+    except _READ_ERRORS as e:
         raise CheckpointError(f"checkpoint in {directory} is damaged: reading {name} failed: "
                               f"{str(e).strip().splitlines()[0][:300]}") from None
     for name, var in todo.items():

@@ -162,11 +162,12 @@ class ParticleEnv(BatchedEnv):
                           text_lines=self.messages(env_index))
 
     def messages(self, env_index: int = 0) -> List[str]:
-        """What each speaking agent says, as the original's console output spells a message:
-        the letter of its largest comm entry, '_' for silence."""
-        lines = []
+        """'speaker to listener: letter' for every speaking agent and every other agent, the letter
+        of the speaker's largest comm entry ('_' when it says nothing), as the original's console
+        output (and the object-style package's frames) spell messages."""
+        words = {}
         for i in self._speakers:
             c = self.state.comm[env_index, i]
-            word = "_" if np.all(c == 0) else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(np.argmax(c))]
-            lines.append("%s: %s" % (self.agent_names[i], word))
-        return lines
+            words[i] = "_" if np.all(c == 0) else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(np.argmax(c))]
+        return ["%s to %s: %s" % (self.agent_names[j], self.agent_names[i], words[j])
+                for i in range(self.n) for j in self._speakers if j != i]

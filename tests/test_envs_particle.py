@@ -248,3 +248,9 @@ def test_colors_shape():
         env = ParticleEnv(name, num_envs=2, seed=0)
         c = env.scenario.colors(env.state, 1)
         assert c.shape == (env.scenario.num_entities, 3)
+
+
+def test_wrong_action_sizes_are_refused():
+    env = ParticleEnv("simple_reference", num_envs=2)
+    with pytest.raises(ValueError, match="expected"):
+        env.step([np.zeros((2, 5)), np.zeros((2, 5))])

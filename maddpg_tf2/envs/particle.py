@@ -71,6 +71,7 @@ class ParticleEnv(BatchedEnv):
                 offset += sc.dim_c
         self.action_dims = [int(np.sum(s.nvec)) if isinstance(s, MultiDiscrete) else int(s.n)
                             for s in self.action_space_n]
+        self._action_width = offset
         self._plus, self._minus = np.array(plus, dtype=np.intp), np.array(minus, dtype=np.intp)
         self._comm_idx = np.array(comm_idx, dtype=np.intp)
         self._movers = np.flatnonzero(np.asarray(sc.agent_movable))
@@ -81,6 +82,9 @@ class ParticleEnv(BatchedEnv):
         """Action force [E, n_entities, 2] and the new comm state [E, A, dim_c]."""
         E, s = self.num_envs, self.state
         acts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(E, -1) for a in act_n], axis=1)
+        if acts.shape[1] != self._action_width:
+            raise ValueError("actions of sizes %s for %d worlds; expected %s (agents' action vectors [E, k_i])"
+                             % ([np.shape(a) for a in act_n], E, self.action_dims))
         force = np.zeros_like(s.p_pos)
         if len(self._movers):
             u = (acts[:, self._plus] - acts[:, self._minus]).reshape(E, -1, 2)

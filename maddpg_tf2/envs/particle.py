@@ -45,8 +45,12 @@ class ParticleEnv(BatchedEnv):
         self.observation_space_n = [spaces.Box(low=-np.inf, high=np.inf, shape=(d,), dtype=np.float32)
                                     for d in sc.obs_dims()]
         self._rng = np.random.default_rng(seed)
-        self._contact_ids = np.flatnonzero(sc.params.collide)
-        self._contact_pairs = sc.collide_pairs[np.ix_(self._contact_ids, self._contact_ids)]
+        ids = np.flatnonzero(sc.params.collide)
+        self._contact_pairs = sc.collide_pairs[np.ix_(ids, ids)]
+        # colliders are usually a run of entities (the agents, maybe obstacles): a slice is cheaper
+        contiguous = len(ids) and np.array_equal(ids, np.arange(ids[0], ids[-1] + 1))
+        self._contact_ids = slice(int(ids[0]), int(ids[-1]) + 1) if contiguous else ids
+        self._any_contacts = len(ids) > 0
         self._obs = None  # [E, sum of obs dims]: the observations last returned, None when stale
         self.reset()
 
@@ -123,7 +127,7 @@ class ParticleEnv(BatchedEnv):
     def step(self, act_n: Sequence[np.ndarray]):
         sc, s = self.scenario, self.state
         force, s.comm = self._apply_actions(act_n)
-        if len(self._contact_ids):
+        if self._any_contacts:
             ids = self._contact_ids
             force[:, ids] += physics.contact_forces(s.p_pos[:, ids], sc.size[ids], self._contact_pairs)
         s.p_pos, s.p_vel = physics.integrate(s.p_pos, s.p_vel, force, sc.params)
@@ -131,7 +135,10 @@ class ParticleEnv(BatchedEnv):
         obs_n = sc.split(self._obs)
         rew = sc.reward(s)
         if self.collaborative:
-            rew = np.repeat(np.sum(rew, axis=1, keepdims=True), self.n, axis=1)
+            total = rew[:, 0]
+            for i in range(1, self.n):  # sequential, as the original's sum over the agents' list
+                total = total + rew[:, i]
+            rew = np.repeat(total[:, None], self.n, axis=1)
         done = np.zeros((self.num_envs, self.n), dtype=bool)
         info_n = sc.benchmark_data(s) if self.benchmark else None
         return obs_n, rew, done, info_n

@@ -254,3 +254,10 @@ def test_wrong_action_sizes_are_refused():
     env = ParticleEnv("simple_reference", num_envs=2)
     with pytest.raises(ValueError, match="expected"):
         env.step([np.zeros((2, 5)), np.zeros((2, 5))])
+
+
+def test_bound_penalty_by_hand():
+    from maddpg_tf2.envs.scenarios._common import bound_penalty
+
+    got = bound_penalty(np.array([0.0, 0.89, 0.95, 1.2, 5.0, 1e6]))
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.5, np.exp(0.4), 10.0, 10.0], atol=1e-12)

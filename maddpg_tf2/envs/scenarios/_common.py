@@ -247,21 +247,6 @@ def min_last(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Squared distance over the last axis (2-d points), computed as the original does."""
-    d = a - b
-    return np.sum(np.square(d), axis=-1)
-
-
-def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(sq_dist(a, b))
-
-
-def pairwise_dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """[E, i, j] distances between points p [E, i, 2] and q [E, j, 2]."""
-    return dist(p[:, :, None, :], q[:, None, :, :])
-
-
 def bound_penalty(x: np.ndarray) -> np.ndarray:
     """The original's `bound`: 0 inside 0.9, linear to 1 at 1.0, then exp(2x - 2) capped at 10."""
     # exponent clipped at 3 (exp(3) > 10) only to avoid overflow warnings far outside the arena
@@ -269,16 +254,6 @@ def bound_penalty(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0.9, 0.0, np.where(x < 1.0, (x - 0.9) * 10.0, outer))
 
 
-def onehot(index: np.ndarray, n: int) -> np.ndarray:
-    return np.eye(n)[index]
-
-
 def flat_pos(s: WorldState) -> np.ndarray:
     """[E, 2n] view of the positions, x0, y0, x1, y1, ..."""
     return s.p_pos.reshape(s.p_pos.shape[0], -1)
-
-
-def per_world(values: Sequence[np.ndarray]) -> List[list]:
-    """Transpose per-agent arrays [E] / [E, k] into the original's list over worlds of per-agent values."""
-    cols = [v.tolist() for v in values]
-    return [list(row) for row in zip(*cols)]

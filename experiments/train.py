@@ -10,6 +10,9 @@ import argparse
 import os
 import sys
 
+# TensorFlow's C++ start-up chatter (CPU feature notes, CUDA probes) would bury the original's lines.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 if __package__ in (None, ""):
     # Run as a plain script from a checkout: make the library and the compat packages importable.
     _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

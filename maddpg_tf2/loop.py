@@ -114,8 +114,7 @@ class Trainer:
         saved = (extra or {}).get("progress")
         if saved:
             self.progress = Progress(**saved)
-            self.logger.final_ep_rewards = list(self.progress.final_ep_rewards)
-            self.logger.final_ep_ag_rewards = list(self.progress.final_ep_ag_rewards)
+            self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards)
         if (extra or {}).get("rng"):
             self.rng.bit_generator.state = extra["rng"]
         self.policy.refresh(self.learner)
@@ -164,7 +163,6 @@ class Trainer:
         ep_reward = np.zeros(E)
         ep_agent_reward = np.zeros((E, n))
         episode_step = np.zeros(E, np.int64)
-        t_start = time.time()
         warmup_left = max(0, c.warmup_episodes - p.completed)
         while p.completed < c.num_episodes:
             if warmup_left > 0:
@@ -182,7 +180,7 @@ class Trainer:
             p.train_step += E
             obs_n = new_obs_n
             if ended.any():
-                save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward, t_start)
+                save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward)
                 warmup_left -= int(ended.sum())
                 ep_reward[ended] = 0.0
                 ep_agent_reward[ended] = 0.0
@@ -196,7 +194,7 @@ class Trainer:
                 self.logger.write_curves()
             self.logger.progress(p.completed + 1, p.train_step)
 
-    def _finish_episodes(self, envs, ep_reward, ep_agent_reward, t_start) -> bool:
+    def _finish_episodes(self, envs, ep_reward, ep_agent_reward) -> bool:
         """Count the episodes that ended, in world order; print and record every save point crossed."""
         c, p = self.config, self.progress
         save_due = False
@@ -214,8 +212,7 @@ class Trainer:
                 mean = float(np.sum(window) / c.save_rate)
                 agent_means = [float(np.sum(r[-(c.save_rate - 1):] if c.save_rate > 1 else []) / c.save_rate)
                                for r in p.recent_agent_rewards]
-                self.logger.save_line(p.train_step, started, mean, agent_means=agent_means,
-                                      seconds=time.time() - t_start)
+                self.logger.save_line(p.train_step, started, mean, agent_means=agent_means)
                 self._log_scalars(mean, agent_means)
                 save_due = True
         return save_due

@@ -227,6 +227,9 @@ class Trainer:
             batch = self.replay.sample(c.batch_size, self.rng)
             self.last_metrics = self.learner.train_step(batch)
             self.progress.update_rounds += 1
+            if c.log_grad_variance and self.progress.update_rounds % c.log_grad_variance_interval == 0:
+                from maddpg_tf2.grad_variance import log_grad_variance
+                log_grad_variance(self, batch)  # same batch, own seeds: training is unchanged
         self.policy.refresh(self.learner)
 
     def _log_scalars(self, mean, agent_means) -> None:

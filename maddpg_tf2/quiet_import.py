@@ -1,0 +1,34 @@
+"""Import TensorFlow without its C++ start-up notes on the terminal.
+
+TensorFlow 2.2x writes oneDNN, CPU-feature and CUDA-probe messages straight to file descriptor 2
+before any Python-side setting (TF_CPP_MIN_LOG_LEVEL included) can silence them; they would bury
+the original's stdout lines and the progress bar. The messages are held back, and shown after all
+if the import fails.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def import_tensorflow_quietly() -> None:
+    if "tensorflow" in sys.modules or os.environ.get("MADDPG_TF2_VERBOSE_TF"):
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import tensorflow as tf
+            import tensorflow_probability  # noqa: F401  (registers its own start-up messages)
+
+            tf.constant(0.0)  # device discovery (the CUDA probe on machines without a GPU)
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -183,8 +183,20 @@ def main(argv=None) -> int:
         from maddpg_tf2 import loop
         return loop.run(config)
     except (UsageError,) + user_errors() as e:
-        print(f"maddpg-train: error: {e}", file=sys.stderr)
+        _error_line(str(e))
         return 2
+    except OSError as e:
+        # A folder or file the run needs went missing or unwritable mid-run (disk full, permissions).
+        where = f" {e.filename}" if getattr(e, "filename", None) else ""
+        _error_line(f"cannot access{where}: {e.strerror or e}; check the path exists and is writable")
+        return 2
+
+
+def _error_line(message: str) -> None:
+    """One line on stderr, whatever the message's layout, so scripts can grep it."""
+    parts = [part.strip() for part in message.strip().splitlines() if part.strip()]
+    text = " ".join(p if p.endswith((".", ";", ":")) else p + ";" for p in parts[:-1]) + (" " if len(parts) > 1 else "") + (parts[-1] if parts else "")
+    print(f"maddpg-train: error: {text}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class Progress:
 
 def run(config: Config) -> int:
     """Entry point of experiments/train.py: the mode the config asks for. Returns the exit code."""
+    preflight(config)
     _seed_everything(config.seed)
     if config.display:
         from maddpg_tf2.playback import display
@@ -45,6 +46,60 @@ def run(config: Config) -> int:
         from maddpg_tf2.playback import benchmark
         return benchmark(config)
     return Trainer(config).train()
+
+
+def preflight(config: Config) -> None:
+    """Checks that need no TensorFlow, so bad folders fail in a second instead of after training:
+    a checkpoint exists where restore/display/benchmark load from, and every output folder can be
+    created and written (they are created here as needed)."""
+    from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
+
+    name = os.fspath(config.scenario)
+    if not os.path.isfile(name) and (name[:-3] if name.endswith(".py") else name) not in BUILTIN_NAMES:
+        from maddpg_tf2.envs.make import make_env
+        make_env(name)  # raises UnknownScenarioError, which lists the built-in names
+    if config.restore or config.display or config.benchmark:
+        flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
+        check_checkpoint_present(config.load_dir or config.save_dir, flag)
+    if config.benchmark:
+        outputs = {"--benchmark-dir": config.benchmark_dir}
+    elif config.display:
+        from maddpg_tf2.playback import display_path
+        outputs = {"--display-file" if config.display_file else "--plots-dir":
+                   os.path.dirname(os.path.abspath(display_path(config)))}
+    else:
+        outputs = {"--save-dir": config.save_dir, "--plots-dir": config.plots_dir}
+        if config.tensorboard_dir:
+            outputs["--tensorboard-dir"] = config.tensorboard_dir
+    for flag, folder in outputs.items():
+        check_writable_dir(folder, flag)
+
+
+def check_checkpoint_present(load_dir: str, flag: str) -> None:
+    """A clear message when there is nothing to load (the detailed checks happen while loading)."""
+    folder = os.path.abspath(load_dir)
+    markers = ("meta.json", "checkpoint", ".index")  # ours, TensorFlow's state file, the original's
+    if os.path.isdir(folder) and any(os.path.isfile(os.path.join(folder, m)) for m in markers):
+        return
+    raise UserError(
+        f"{flag} found no checkpoint in {folder}; train first (without {flag}) so that one is saved "
+        f"there, or pass --load-dir with the folder of an existing checkpoint")
+
+
+def check_writable_dir(folder: str, flag: str) -> None:
+    """Create `folder` if needed and prove a file can be written in it."""
+    import tempfile
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        if isinstance(e, FileExistsError) or (os.path.exists(folder) and not os.path.isdir(folder)):
+            reason = "a file of that name exists"
+        raise UserError(f"cannot write to {flag} {folder}: {reason}; pass a folder that can be created "
+                        f"and written") from None
 
 
 def _seed_everything(seed: Optional[int]) -> None:
@@ -111,6 +166,9 @@ class Trainer:
         load_dir = self.config.load_dir or self.config.save_dir
         self.logger.message("Loading previous state...")
         extra = checkpoint.restore(load_dir, self.learner, replay=self.replay, scenario=self.config.scenario)
+        if not self.config.exp_name and (extra or {}).get("exp_name"):
+            # No --exp-name given: keep writing the restored run's curves, not a new timestamped set.
+            self.exp_name = self.logger.exp_name = extra["exp_name"]
         saved = (extra or {}).get("progress")
         if saved:
             self.progress = Progress(**saved)
@@ -137,19 +195,27 @@ class Trainer:
         if c.restore:
             self.restore()
         self.logger.message("Starting iterations...")
-        interrupted = _install_sigterm()
+        # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
+        # lands between a save line and its curve point or inside a checkpoint write.
+        self._signals = _install_stop_handlers()
         try:
             self._loop()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now, keep the last complete checkpoint
+            self.logger.close()
+            self.logger.message(f"Interrupted again: stopped without saving; the last checkpoint in "
+                                f"{self.save_dir} is kept. Resume with the same command plus --restore.")
+            return 130
+        finally:
+            _restore_handlers(self._signals)
+        if self._signals["signal"] is not None:
             self.save()
             self.logger.write_curves()
+            self.logger.write_plot()
+            self.logger.close()
             self.logger.message(
                 f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
                 f"and curves to {self.logger.path('_rewards.pkl')}. Resume with the same command plus --restore.")
-            self.logger.close()
-            return 143 if interrupted.get("sigterm") else 130
-        finally:
-            _restore_sigterm(interrupted)
+            return 143 if self._signals["signal"] == signal.SIGTERM else 130
         self.logger.write_curves()
         self.logger.write_plot()
         self.logger.message(f"...Finished total of {self.progress.completed + 1} episodes.")
@@ -164,7 +230,8 @@ class Trainer:
         ep_agent_reward = np.zeros((E, n))
         episode_step = np.zeros(E, np.int64)
         warmup_left = max(0, c.warmup_episodes - p.completed)
-        while p.completed < c.num_episodes:
+        stop = getattr(self, "_signals", {"signal": None})
+        while p.completed < c.num_episodes and stop["signal"] is None:
             if warmup_left > 0:
                 act_n = self.policy.random_actions(E, self.rng)
             else:
@@ -239,21 +306,23 @@ class Trainer:
         self.logger.scalars(metrics, self.progress.train_step)
 
 
-def _install_sigterm() -> dict:
-    """SIGTERM behaves as Ctrl-C during training: save, then exit cleanly."""
-    state = {"previous": None}
+def _install_stop_handlers() -> dict:
+    """SIGINT and SIGTERM set state['signal']; a second one raises KeyboardInterrupt (stop now)."""
+    state = {"signal": None, "previous": {}}
 
-    def on_sigterm(signum, frame):
-        state["sigterm"] = True
-        raise KeyboardInterrupt
+    def on_signal(signum, frame):
+        if state["signal"] is not None:
+            raise KeyboardInterrupt
+        state["signal"] = signum
 
-    try:
-        state["previous"] = signal.signal(signal.SIGTERM, on_sigterm)
-    except ValueError:  # not the main thread
-        pass
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            state["previous"][sig] = signal.signal(sig, on_signal)
+        except ValueError:  # not the main thread: Ctrl-C keeps its default KeyboardInterrupt
+            pass
     return state
 
 
-def _restore_sigterm(state: dict) -> None:
-    if state.get("previous") is not None:
-        signal.signal(signal.SIGTERM, state["previous"])
+def _restore_handlers(state: dict) -> None:
+    for sig, previous in state["previous"].items():
+        signal.signal(sig, previous if previous is not None else signal.SIG_DFL)

@@ -18,7 +18,8 @@ def _load_policy(config: Config, env):
     from maddpg_tf2.loop import build_agents
 
     learner, policy = build_agents(config, env)
-    checkpoint.restore(config.load_dir or config.save_dir, learner, scenario=config.scenario, weights_only=True)
+    # Weights (and optimizer state) only: counters and replay belong to training.
+    checkpoint.restore(config.load_dir or config.save_dir, learner, scenario=config.scenario)
     policy.refresh(learner)
     return policy
 
@@ -78,12 +79,18 @@ def env_scenario_name(scenario: str) -> str:
     return os.path.splitext(os.path.basename(scenario))[0]
 
 
+def display_path(config: Config) -> str:
+    """Where display writes its animation when no window can be opened."""
+    from maddpg_tf2.loop import exp_name_for
+
+    return config.display_file or os.path.join(config.plots_dir, exp_name_for(config) + "_display.gif")
+
+
 def display(config: Config) -> int:
     """Render the loaded policy: in a window when there is a display (forever unless
     --display-episodes, 0.1 s per step, as the original), else into an animation file."""
     from maddpg_tf2 import render
     from maddpg_tf2.envs.make import make_env
-    from maddpg_tf2.loop import exp_name_for
 
     env = make_env(config.scenario, num_envs=1, seed=config.seed)
     policy = _load_policy(config, env)
@@ -112,7 +119,10 @@ def display(config: Config) -> int:
         if window is not None:
             window.close()
     if window is None:
-        path = config.display_file or os.path.join(config.plots_dir, exp_name_for(config) + "_display.gif")
+        path = display_path(config)
+        if not frames:  # interrupted before the first frame: nothing to write
+            print("No display available and no frames recorded; nothing written", flush=True)
+            return 0
         render.save_animation(frames, path, fps=10)
         print(f"No display available: wrote {done_episodes} episodes ({len(frames)} frames) to {path}", flush=True)
     return 0

@@ -2,7 +2,8 @@
 
 A step here is `env.step(act_n)` for all E worlds with random soft actions drawn beforehand, plus
 a masked reset of the worlds that finish their 25-step episode (as the training loop does);
-world-steps/s = E * steps/s.
+world-steps/s = E * steps/s. Compare code versions side by side by pointing PYTHONPATH at a
+checkout of each (e.g. one made with `git worktree add /tmp/before <commit>`).
 
     python benchmarks/env_speed.py [--seconds 0.5] [--envs 1 64 256] [--scenarios simple_spread ...]
 """
@@ -31,13 +32,16 @@ def soft_actions(env, rng, count):
 
 
 def measure(name, num_envs, seconds, benchmark=False):
+    """Steps/s: the median over chunks of one episode length (25 steps, so each chunk resets every
+    world once); the median keeps a busy shared machine's pauses out of the figure."""
     env = ParticleEnv(name, num_envs=num_envs, seed=0, benchmark=benchmark)
     rng = np.random.default_rng(0)
-    actions = soft_actions(env, rng, 50)
+    actions = soft_actions(env, rng, EPISODE_LEN)
     # worlds start staggered so that every step resets about E/25 of them, as in the loop
     episode_step = np.arange(num_envs) % EPISODE_LEN
-    steps, start = 0, time.perf_counter()
+    chunks, start = [], time.perf_counter()
     while True:
+        t0 = time.perf_counter()
         for act_n in actions:
             env.step(act_n)
             episode_step += 1
@@ -45,10 +49,10 @@ def measure(name, num_envs, seconds, benchmark=False):
             if done.any():
                 env.reset(done)
                 episode_step[done] = 0
-        steps += len(actions)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return steps / elapsed
+        t1 = time.perf_counter()
+        chunks.append(t1 - t0)
+        if t1 - start >= seconds and len(chunks) >= 3:
+            return len(actions) / float(np.median(chunks))
 
 
 def main():

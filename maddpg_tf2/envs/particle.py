@@ -45,12 +45,7 @@ class ParticleEnv(BatchedEnv):
         self.observation_space_n = [spaces.Box(low=-np.inf, high=np.inf, shape=(d,), dtype=np.float32)
                                     for d in sc.obs_dims()]
         self._rng = np.random.default_rng(seed)
-        ids = np.flatnonzero(sc.params.collide)
-        self._contact_pairs = sc.collide_pairs[np.ix_(ids, ids)]
-        # colliders are usually a run of entities (the agents, maybe obstacles): a slice is cheaper
-        contiguous = len(ids) and np.array_equal(ids, np.arange(ids[0], ids[-1] + 1))
-        self._contact_ids = slice(int(ids[0]), int(ids[-1]) + 1) if contiguous else ids
-        self._any_contacts = len(ids) > 0
+        self._physics = physics.Physics(sc.params, sc.collide_pairs)  # precomputed once per env
         self._obs = None  # [E, sum of obs dims]: the observations last returned, None when stale
         self.reset()
 
@@ -80,7 +75,17 @@ class ParticleEnv(BatchedEnv):
         self._comm_idx = np.array(comm_idx, dtype=np.intp)
         self._movers = np.flatnonzero(np.asarray(sc.agent_movable))
         self._speakers = np.flatnonzero(~np.asarray(sc.agent_silent, dtype=bool))
-        self._mover_sens = sc.sensitivity[self._movers][None, :, None]  # [1, movers, 1]
+        # u of every entity from one product: acts @ move = a_plus - a_minus exactly (a sum of one
+        # +a, one -b and zeros), then times the sensitivity, 0 for entities that do not move
+        n = sc.num_entities
+        move = np.zeros((offset, 2 * n))
+        sens = np.zeros(2 * n)
+        for k, i in enumerate(self._movers):
+            for c in (0, 1):
+                move[plus[2 * k + c], 2 * i + c] = 1.0
+                move[minus[2 * k + c], 2 * i + c] = -1.0
+                sens[2 * i + c] = sc.sensitivity[i]
+        self._move, self._sens = move, sens
 
     def _apply_actions(self, act_n: Sequence[np.ndarray]):
         """Action force [E, n_entities, 2] and the new comm state [E, A, dim_c]."""
@@ -89,10 +94,9 @@ class ParticleEnv(BatchedEnv):
         if acts.shape[1] != self._action_width:
             raise ValueError("actions of sizes %s for %d worlds; expected %s (agents' action vectors [E, k_i])"
                              % ([np.shape(a) for a in act_n], E, self.action_dims))
-        force = np.zeros_like(s.p_pos)
-        if len(self._movers):
-            u = (acts[:, self._plus] - acts[:, self._minus]).reshape(E, -1, 2)
-            force[:, self._movers] = u * self._mover_sens
+        force = acts @ self._move
+        force *= self._sens
+        force.shape = s.p_pos.shape
         comm = np.zeros_like(s.comm)
         if len(self._speakers):
             comm[:, self._speakers] = acts[:, self._comm_idx].reshape(E, -1, self.dim_c)
@@ -127,10 +131,8 @@ class ParticleEnv(BatchedEnv):
     def step(self, act_n: Sequence[np.ndarray]):
         sc, s = self.scenario, self.state
         force, s.comm = self._apply_actions(act_n)
-        if self._any_contacts:
-            ids = self._contact_ids
-            force[:, ids] += physics.contact_forces(s.p_pos[:, ids], sc.size[ids], self._contact_pairs)
-        s.p_pos, s.p_vel = physics.integrate(s.p_pos, s.p_vel, force, sc.params)
+        self._physics.add_contacts(s.p_pos, force)
+        s.p_pos, s.p_vel = self._physics.integrate(s.p_pos, s.p_vel, force)
         self._obs = sc.observation_table(s)
         obs_n = sc.split(self._obs)
         rew = sc.reward(s)

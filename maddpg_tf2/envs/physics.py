@@ -77,14 +77,13 @@ class Contacts:
         diff = np.zeros((2 * m, 2 * P))
         # gather [2P, 2m]: pair forces @ gather = force on each entity (+ on i, - on j), x, y per entity
         gather = np.zeros((2 * P, 2 * m))
-        for p, (i, j) in enumerate(zip(I, J)):
-            for c in (0, 1):
-                diff[2 * (i - lo) + c, c * P + p] = 1.0
-                diff[2 * (j - lo) + c, c * P + p] = -1.0
-                if pairs[i, j]:
-                    gather[c * P + p, 2 * (i - lo) + c] = 1.0
-                if pairs[j, i]:
-                    gather[c * P + p, 2 * (j - lo) + c] = -1.0
+        cols, a, b = np.arange(P), 2 * (I - lo), 2 * (J - lo)
+        on_i, on_j = pairs[I, J], pairs[J, I]  # does the pair push i, j?
+        for c in (0, 1):
+            diff[a + c, c * P + cols] = 1.0
+            diff[b + c, c * P + cols] = -1.0
+            gather[c * P + cols, a + c] = np.where(on_i, 1.0, 0.0)
+            gather[c * P + cols, b + c] = np.where(on_j, -1.0, 0.0)
         self.diff, self.gather = diff, gather
         size = np.asarray(size, dtype=np.float64)
         self.dist_min = size[I] + size[J]  # [P]
@@ -187,7 +186,27 @@ class Physics:
         return self.integrate(p_pos, p_vel, self.forces(p_pos, action_force))
 
 
-# ----- the functional API (each call precomputes afresh; hold a `Physics` to step many times) -----
+# ----- the functional API: a `Physics` per distinct set of constants, kept in a small cache, so that
+# callers that rebuild EntityParams every step (the object-style World) pay the precomputation once
+_CACHE = {}
+_CACHE_SIZE = 64
+
+
+def physics_for(params: EntityParams, collide_pairs=None, dt=DT, damping=DAMPING,
+                contact_force=CONTACT_FORCE, contact_margin=CONTACT_MARGIN) -> Physics:
+    """The `Physics` of these constants, from the cache when seen before."""
+    arrays = (params.size, params.mass, params.movable, params.collide, params.max_speed)
+    key = tuple(np.asarray(a).tobytes() for a in arrays) + (
+        None if collide_pairs is None else np.asarray(collide_pairs, dtype=bool).tobytes(),
+        len(params.size), float(dt), float(damping), float(contact_force), float(contact_margin))
+    phys = _CACHE.get(key)
+    if phys is None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        phys = _CACHE[key] = Physics(params, collide_pairs, dt, damping, contact_force, contact_margin)
+    return phys
+
+
 def contact_forces(p_pos, size, collide_pairs, contact_force=CONTACT_FORCE, contact_margin=CONTACT_MARGIN):
     """Sum of soft contact forces on every entity.
 
@@ -202,8 +221,8 @@ def integrate(p_pos, p_vel, force, params: EntityParams, dt=DT, damping=DAMPING)
 
     p_pos, p_vel, force [E, n, 2]. Returns the new (p_pos, p_vel); immovable entities keep theirs.
     """
-    return Physics(params, np.zeros((len(params.size),) * 2, dtype=bool), dt, damping).integrate(
-        p_pos, p_vel, force)
+    no_pairs = np.zeros((len(params.size),) * 2, dtype=bool)
+    return physics_for(params, no_pairs, dt, damping).integrate(p_pos, p_vel, force)
 
 
 def step(p_pos, p_vel, action_force, params: EntityParams, collide_pairs=None, dt=DT, damping=DAMPING,
@@ -213,5 +232,5 @@ def step(p_pos, p_vel, action_force, params: EntityParams, collide_pairs=None, d
     The constants are keywords because an object-style `World` may have its own (users can set
     world.dt, world.damping, ...).
     """
-    return Physics(params, collide_pairs, dt, damping, contact_force, contact_margin).step(
+    return physics_for(params, collide_pairs, dt, damping, contact_force, contact_margin).step(
         p_pos, p_vel, action_force)

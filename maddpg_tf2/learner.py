@@ -258,6 +258,7 @@ class Learner(tf.Module):
                     else tf.random.Generator.from_non_deterministic_state())
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
         self._compiled = tf.function(self._train_step, jit_compile=bool(config.jit_compile))
+        self._read_actors = None
 
     @property
     def n(self) -> int:
@@ -305,5 +306,11 @@ class Learner(tf.Module):
         return out
 
     def actor_weights(self) -> List[List[np.ndarray]]:
-        """Numpy copies of every actor's [W0, b0, W1, b1, W2, b2] (for the acting policy)."""
-        return [[v.numpy() for v in _net_vars(a.actor)] for a in self.agents]
+        """Numpy copies of every actor's [W0, b0, W1, b1, W2, b2] (for the acting policy).
+
+        Read in one compiled call: reading variables one by one costs an eager op each, and this
+        runs after every update round."""
+        if self._read_actors is None:
+            self._read_actors = tf.function(
+                lambda: [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents])
+        return [[t.numpy() for t in ts] for ts in self._read_actors()]

@@ -1,0 +1,225 @@
+"""Training speed, side by side in one run: maddpg_tf2's batched loop against a naive loop.
+
+The naive loop is the original's structure rebuilt from this project's parts: one object-style
+environment (multiagent.environment.MultiAgentEnv), one compiled TensorFlow call per agent per step
+(batch 1) to act, one replay buffer per agent, and per-agent updates through the compat
+MADDPGAgentTrainer. Both run the default hyperparameters (batch 1024, one update round per 100
+transitions, 25-step episodes, updates from 25,600 stored transitions on).
+
+Reported: episodes/s before and during updates, the update-round time (sample + train step), the
+acting time, and the peak memory of a full 1e6-transition replay.
+
+    python benchmarks/speed.py --scenario simple_spread --envs 1 16 64 --during-episodes 1500
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+sys.path[:0] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+
+from maddpg_tf2.quiet_import import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()
+import tensorflow as tf  # noqa: E402
+
+from maddpg_tf2.config import Config  # noqa: E402
+from maddpg_tf2.loop import Trainer  # noqa: E402
+
+WARM = 25_600  # transitions before the first update: batch_size * max_episode_len
+
+
+class TimedTrainer(Trainer):
+    """The real training loop, noting when the first update round happens."""
+
+    first_update = None
+
+    def _update(self, old_step, new_step):
+        if self.first_update is None and len(self.replay) >= self.config.min_replay_size and \
+                new_step // self.config.update_every > old_step // self.config.update_every:
+            self.first_update = (time.perf_counter(), self.progress.completed)
+        super()._update(old_step, new_step)
+
+
+def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0) -> dict:
+    config = Config(scenario=scenario, num_envs=num_envs, seed=seed, quiet=True, save_rate=10 ** 9,
+                    num_episodes=WARM // 25 + during_episodes, save_dir="/tmp/maddpg_speed/ckpt",
+                    plots_dir="/tmp/maddpg_speed/curves", exp_name="speed")
+    trainer = TimedTrainer(config)
+    trainer.logger.message = lambda text: None
+    t0 = time.perf_counter()
+    trainer._loop()
+    t1 = time.perf_counter()
+    t_first, ep_first = trainer.first_update
+    return {
+        "loop": f"batched E={num_envs}",
+        "before_updates_eps": ep_first / (t_first - t0),
+        "during_updates_eps": (trainer.progress.completed - ep_first) / (t1 - t_first),
+        "update_rounds": int(trainer.progress.update_rounds),
+    }
+
+
+def time_naive(scenario: str, before_episodes: int, during_episodes: int) -> dict:
+    """The original's loop shape: per-agent TF calls, one env, per-agent buffers and updates."""
+    import multiagent.scenarios as scenarios
+    from maddpg.trainer.maddpg import MADDPGAgentTrainer
+    from multiagent.environment import MultiAgentEnv
+
+    scen = scenarios.load(scenario + ".py").Scenario()
+    world = scen.make_world()
+    env = MultiAgentEnv(world, scen.reset_world, scen.reward, scen.observation)
+    args = argparse.Namespace(lr=1e-2, gamma=0.95, batch_size=1024, num_units=64, max_episode_len=25)
+    obs_shapes = [env.observation_space[i].shape for i in range(env.n)]
+    trainers = [MADDPGAgentTrainer(f"agent_{i}", None, obs_shapes, env.action_space, i, args)
+                for i in range(env.n)]
+    acts = []
+    for tr in trainers:
+        nets, dist = tr.nets, tr.nets.dist
+        acts.append(tf.function(lambda o, nets=nets, dist=dist: dist.sample(nets.actor(o))))
+
+    def run(episodes):
+        for _ in range(episodes):
+            obs_n = env.reset()
+            for _ in range(25):
+                action_n = [f(tf.constant(o[None], tf.float32)).numpy()[0] for f, o in zip(acts, obs_n)]
+                new_obs_n, rew_n, done_n, _ = env.step(action_n)
+                for i, tr in enumerate(trainers):
+                    tr.experience(obs_n[i], action_n[i], rew_n[i], new_obs_n[i], done_n[i], False)
+                obs_n = new_obs_n
+                run.step += 1
+                for tr in trainers:
+                    tr.preupdate()
+                for tr in trainers:
+                    tr.update(trainers, run.step)
+    run.step = 0
+    t0 = time.perf_counter()
+    run(before_episodes)
+    before = before_episodes / (time.perf_counter() - t0)
+    # Skip the rest of the warm-up: fill the buffers with copies so that updates start now.
+    stored = before_episodes * 25
+    while len(trainers[0].replay_buffer) < WARM:
+        i = np.array([len(trainers[0].replay_buffer) % stored])
+        for tr in trainers:
+            obs, act, rew, obs_next, done = tr.replay_buffer.sample_index(i)
+            tr.replay_buffer.add(obs[0], act[0], rew[0], obs_next[0], done[0])
+    run.step = 0
+    run(1)  # compile the update functions outside the timing
+    t0 = time.perf_counter()
+    run(during_episodes)
+    during = during_episodes / (time.perf_counter() - t0)
+    return {"loop": "naive (per-agent, 1 env)", "before_updates_eps": before, "during_updates_eps": during}
+
+
+def time_parts(scenario: str, num_envs: int) -> dict:
+    """Update round (sample + compiled train step) and acting, from a trainer with a warm replay."""
+    config = Config(scenario=scenario, num_envs=num_envs, seed=0, quiet=True)
+    tr = Trainer(config)
+    rng = np.random.default_rng(0)
+    obs_n = tr.env.reset()
+    for _ in range(WARM // num_envs + 1):
+        act_n = tr.policy.act(obs_n, rng)
+        new_obs_n, rew, done, _ = tr.env.step(act_n)
+        tr.replay.add(obs_n, act_n, rew, new_obs_n, done)
+        obs_n = new_obs_n
+    for _ in range(3):
+        tr.learner.train_step(tr.replay.sample(config.batch_size, rng))
+    reps = 30
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        batch = tr.replay.sample(config.batch_size, rng)
+    t1 = time.perf_counter()
+    for _ in range(reps):
+        m = tr.learner.train_step(batch)
+    float(next(iter(m.values())))
+    t2 = time.perf_counter()
+    for _ in range(reps):
+        tr.policy.refresh(tr.learner)
+    t3 = time.perf_counter()
+    for _ in range(200):
+        tr.policy.act(obs_n, rng)
+    t4 = time.perf_counter()
+    for _ in range(200):
+        tr.env.step(act_n)
+    t5 = time.perf_counter()
+    return {"sample_ms": (t1 - t0) / reps * 1e3, "train_step_ms": (t2 - t1) / reps * 1e3,
+            "policy_refresh_ms": (t3 - t2) / reps * 1e3, "act_ms": (t4 - t3) / 200 * 1e3,
+            "env_step_ms": (t5 - t4) / 200 * 1e3, "num_envs": num_envs}
+
+
+def replay_memory(scenario: str) -> dict:
+    """Resident memory added by filling a full 1e6-transition replay of the scenario."""
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.replay import Replay
+
+    env = make_env(scenario, num_envs=250, seed=0)
+    dims = [s.shape[0] for s in env.observation_space_n]
+    act_dims = [sum(getattr(s, "nvec", [getattr(s, "n", 0)])) for s in env.action_space_n]
+    rss0 = _rss_mib()
+    rb = Replay(1_000_000, dims, act_dims, num_envs=250, episode_len=25)
+    obs_n = env.reset()
+    rng = np.random.default_rng(0)
+    for t in range(4000):  # 1e6 transitions in 250 worlds
+        act_n = [rng.random((250, k)) for k in act_dims]
+        new_obs_n, rew, done, _ = env.step(act_n)
+        rb.add(obs_n, act_n, rew, new_obs_n, done)
+        obs_n = new_obs_n if (t + 1) % 25 else env.reset()
+    return {"transitions": len(rb), "replay_nbytes_mib": rb.nbytes / 2 ** 20,
+            "rss_added_mib": _rss_mib() - rss0, "peak_rss_mib": _peak_rss_mib()}
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default="simple_spread")
+    p.add_argument("--envs", type=int, nargs="+", default=[1, 16, 64])
+    p.add_argument("--during-episodes", type=int, default=1500)
+    p.add_argument("--naive-episodes", type=int, default=60)
+    p.add_argument("--skip-naive", action="store_true")
+    p.add_argument("--memory", action="store_true", help="also fill a full 1e6 replay and report memory")
+    p.add_argument("--json", default=None, help="write all figures here")
+    a = p.parse_args(argv)
+    rows = []
+    if not a.skip_naive:
+        rows.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
+    for e in a.envs:
+        rows.append(time_batched(a.scenario, e, a.during_episodes))
+    base = rows[0] if not a.skip_naive else None
+    print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}")
+    print(f"{'loop':28s} {'eps/s before':>13s} {'eps/s during':>13s} {'x naive before':>15s} {'x naive during':>15s}")
+    for r in rows:
+        rb = r["before_updates_eps"] / base["before_updates_eps"] if base else float("nan")
+        rd = r["during_updates_eps"] / base["during_updates_eps"] if base else float("nan")
+        print(f"{r['loop']:28s} {r['before_updates_eps']:13.1f} {r['during_updates_eps']:13.1f} {rb:15.1f} {rd:15.1f}")
+    parts = [time_parts(a.scenario, e) for e in a.envs]
+    print(f"\n{'E':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} {'act ms':>8s} {'env ms':>8s}")
+    for q in parts:
+        print(f"{q['num_envs']:4d} {q['sample_ms']:10.2f} {q['train_step_ms']:9.2f} {q['policy_refresh_ms']:11.2f} "
+              f"{q['act_ms']:8.3f} {q['env_step_ms']:8.3f}")
+    mem = replay_memory(a.scenario) if a.memory else None
+    if mem:
+        print(f"\nfull replay: {mem['transitions']} transitions, arrays {mem['replay_nbytes_mib']:.1f} MiB, "
+              f"RSS added {mem['rss_added_mib']:.1f} MiB, peak RSS {mem['peak_rss_mib']:.1f} MiB")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"loops": rows, "parts": parts, "memory": mem}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

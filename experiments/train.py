@@ -176,19 +176,33 @@ def validate(c: Config) -> None:
         raise UsageError(f"--display-file must end in .gif or .mp4, got {c.display_file}")
 
 
+def _user_error_types() -> tuple:
+    """The user-error types that can have been raised: errors.user_errors() imports the checkpoint
+    module, i.e. TensorFlow (seconds), so a run that failed before loading it takes the cheap path."""
+    from maddpg_tf2.errors import UserError, user_errors
+    if "maddpg_tf2.checkpoint" in sys.modules:
+        return (UsageError,) + user_errors()
+    types = [UsageError, UserError]
+    for module, name in (("maddpg_tf2.envs.make", "UnknownScenarioError"), ("multiagent.scenarios", "ScenarioError")):
+        if module in sys.modules:
+            types.append(getattr(sys.modules[module], name))
+    return tuple(types)
+
+
 def main(argv=None) -> int:
-    from maddpg_tf2.errors import user_errors
     try:
         config = parse_config(argv)
         from maddpg_tf2 import loop
         return loop.run(config)
-    except (UsageError,) + user_errors() as e:
-        _error_line(str(e))
-        return 2
-    except OSError as e:
-        # A folder or file the run needs went missing or unwritable mid-run (disk full, permissions).
-        where = f" {e.filename}" if getattr(e, "filename", None) else ""
-        _error_line(f"cannot access{where}: {e.strerror or e}; check the path exists and is writable")
+    except Exception as e:
+        if isinstance(e, _user_error_types()):
+            _error_line(str(e))
+        elif isinstance(e, OSError):
+            # A folder or file the run needs went missing or unwritable mid-run (disk full, permissions).
+            where = f" {e.filename}" if getattr(e, "filename", None) else ""
+            _error_line(f"cannot access{where}: {e.strerror or e}; check the path exists and is writable")
+        else:
+            raise
         return 2
 
 

@@ -78,6 +78,7 @@ class Scenario:
         self.collide_pairs = self.params.collide_pairs
         self.sensitivity = np.array([physics.SENSITIVITY if a is None else a for a in self.agent_accel])
         self._layouts = None
+        self._constants = {}
 
     # ----- per-episode draws -------------------------------------------------------------
     def reset_vars(self, rng: np.random.Generator, k: int) -> Dict[str, np.ndarray]:
@@ -99,9 +100,18 @@ class Scenario:
             "pos": s.p_pos.reshape(E, -1),
             "vel": s.p_vel.reshape(E, -1),
             "comm": s.comm.reshape(E, -1),
-            "zero": np.zeros((E, 1)),
-            "one": np.ones((E, 1)),
+            "zero": self._constant(E, 0.0),
+            "one": self._constant(E, 1.0),
         }
+
+    def _constant(self, E: int, value: float) -> np.ndarray:
+        """A read-only [E, 1] column of `value`, made once per E (sources are only read)."""
+        key = (E, value)
+        col = self._constants.get(key)
+        if col is None:
+            col = self._constants[key] = np.full((E, 1), value)
+            col.flags.writeable = False
+        return col
 
     def obs_layout(self) -> List["ObsColumns"]:
         """Per agent, its observation's columns in the original's order."""
@@ -127,10 +137,15 @@ class Scenario:
         if self._layouts is None:
             self._layouts = self._compile_layouts(srcs)
         a, b, m, _ = self._layouts
-        obs = table[:, a] - table[:, b]
+        # gathering rows of the transposed table copies runs of E values: about twice as fast as
+        # gathering columns. The table comes back as an F-ordered [E, D] view, each agent's slice
+        # [E, d_i] of it F-contiguous.
+        tt = table.T
+        obs = tt[a]
+        obs -= tt[b]  # in place: one large temporary fewer (each costs page faults at large E)
         if self.has_mask:
-            obs *= table[:, m]
-        return obs
+            obs *= tt[m]
+        return obs.T
 
     def split(self, table: np.ndarray) -> List[np.ndarray]:
         """obs_n: per-agent [E, d_i] views of an observation table."""

@@ -2,7 +2,7 @@
 the reward is shared."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Scenario, flat_pos, grid, min_last, sum_last
+from maddpg_tf2.envs.scenarios._common import Pairs, Scenario, flat_pos, grid, min_last, sum_last
 
 N = 3
 
@@ -23,8 +23,10 @@ class SimpleSpread(Scenario):
     agent_max_speed = (None,) * N
     adversary = (False,) * N
 
-    LANDMARK_AGENT = grid(range(N, 2 * N), range(N))  # [E, L, A]
-    AGENT_AGENT = grid(range(N), range(N))  # [E, A, A], self-pairs included
+    # one set of pairs, one product: landmark-agent [L, A] then agent-agent [A, A] (self-pairs included)
+    LANDMARK_AGENT = grid(range(N, 2 * N), range(N))
+    AGENT_AGENT = grid(range(N), range(N))
+    PAIRS = Pairs(np.concatenate([LANDMARK_AGENT.i, AGENT_AGENT.i]), np.concatenate([LANDMARK_AGENT.j, AGENT_AGENT.j]))
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
@@ -34,9 +36,10 @@ class SimpleSpread(Scenario):
     def _terms(self, s):
         pos = flat_pos(s)
         E = pos.shape[0]
-        min_d = min_last(self.LANDMARK_AGENT.dist(pos).reshape(E, N, N))  # [E, L]: nearest agent
+        dist = self.PAIRS.dist(pos)
+        min_d = min_last(dist[:, :N * N].reshape(E, N, N))  # [E, L]: nearest agent
         # an agent collides with itself too (distance 0 < 2 * size): the original counts it
-        touching = self.AGENT_AGENT.dist(pos) < self.size[0] + self.size[0]
+        touching = dist[:, N * N:] < self.size[0] + self.size[0]
         collisions = sum_last(touching.reshape(E, N, N).astype(np.int64))  # [E, A]
         return sum_last(min_d), collisions, min_d
 

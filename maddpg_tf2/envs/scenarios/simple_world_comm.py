@@ -42,11 +42,13 @@ class SimpleWorldComm(Scenario):
     def sources(self, s):
         src = super().sources(s)
         inf = self.in_forest(s)
-        f0, f1 = inf[:, :, 0], inf[:, :, 1]
-        outside = ~(f0 | f1)  # [E, A]
-        # observer i sees agent j if they share a forest, are both outside, or i is the leader
-        seen = ((f0[:, :, None] & f0[:, None, :]) | (f1[:, :, None] & f1[:, None, :])
-                | (outside[:, :, None] & outside[:, None, :]))
+        # observer i sees agent j if they share a forest, are both outside, or i is the leader:
+        # one bit per place (forest 0, forest 1, outside both), seen where the codes share a bit.
+        # Ops on [E, A] codes and two on [E, A, A] instead of five broadcast ones on [E, A, A].
+        u = inf.view(np.uint8)
+        code = u[:, :, 0] | (u[:, :, 1] << 1)  # [E, A]
+        code |= (code == 0).view(np.uint8) << 2
+        seen = (code[:, :, None] & code[:, None, :]) != 0  # [E, A, A]
         seen[:, LEADER, :] = True
         src["seen"] = seen.reshape(-1, A * A).astype(np.float64)  # [E, observer * A + other]
         src["in_forest"] = np.where(inf, 1.0, -1.0).reshape(-1, 2 * A)  # [E, agent * 2 + forest]

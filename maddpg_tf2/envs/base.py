@@ -61,48 +61,4 @@ class BatchedEnv:
         pass
 
 
-try:  # gymnasium is a dependency; the fallback keeps this module importable while it installs
-    from gymnasium.spaces import Space as _Space
-except ImportError:  # pragma: no cover
-    _Space = object
-
-
-class MultiDiscrete(_Space):
-    """The original MPE's MultiDiscrete: sub-spaces given as [[low, high], ...] (inclusive).
-
-    Kept as the original's class (attributes `low`, `high`, `num_discrete_space`) because the
-    action-distribution code of the original keys on it; `nvec` gives the sub-space sizes.
-    `multiagent.multi_discrete` can re-export it so that both packages share one class.
-    """
-
-    def __init__(self, array_of_param_array, seed=None):
-        self.low = np.array([x[0] for x in array_of_param_array])
-        self.high = np.array([x[1] for x in array_of_param_array])
-        self.num_discrete_space = self.low.shape[0]
-        if _Space is not object:
-            super().__init__(shape=(self.num_discrete_space,), dtype=np.int64, seed=seed)
-
-    @property
-    def nvec(self) -> np.ndarray:
-        """Size of each sub-space."""
-        return self.high - self.low + 1
-
-    @property
-    def sizes(self):
-        """Sub-space sizes as ints: the lengths of the one-hot parts of an action vector."""
-        return [int(k) for k in self.nvec]
-
-    def sample(self, mask=None):
-        u = self.np_random.random(self.num_discrete_space)
-        return [int(x) for x in np.floor(self.nvec * u + self.low)]
-
-    def contains(self, x) -> bool:
-        x = np.asarray(x)
-        return x.shape == (self.num_discrete_space,) and bool(np.all((x >= self.low) & (x <= self.high)))
-
-    def __repr__(self) -> str:
-        return "MultiDiscrete" + str(self.num_discrete_space)
-
-    def __eq__(self, other) -> bool:
-        return (isinstance(other, MultiDiscrete) and np.array_equal(self.low, other.low)
-                and np.array_equal(self.high, other.high))
+from maddpg_tf2.envs.spaces import MultiDiscrete  # noqa: E402,F401  (re-exported)

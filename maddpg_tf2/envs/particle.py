@@ -90,8 +90,11 @@ class ParticleEnv(BatchedEnv):
     def _apply_actions(self, act_n: Sequence[np.ndarray]):
         """Action force [E, n_entities, 2] and the new comm state [E, A, dim_c]."""
         E, s = self.num_envs, self.state
-        acts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(E, -1) for a in act_n], axis=1)
-        if acts.shape[1] != self._action_width:
+        if all(getattr(a, "ndim", 0) == 2 for a in act_n):  # the usual [E, k_i] arrays: one call
+            acts = np.concatenate(act_n, axis=1, dtype=np.float64)
+        else:
+            acts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(E, -1) for a in act_n], axis=1)
+        if acts.shape != (E, self._action_width):
             raise ValueError("actions of sizes %s for %d worlds; expected %s (agents' action vectors [E, k_i])"
                              % ([np.shape(a) for a in act_n], E, self.action_dims))
         force = acts @ self._move
@@ -115,8 +118,9 @@ class ParticleEnv(BatchedEnv):
             for name, value in sc.reset_vars(self._rng, k).items():
                 getattr(s, name)[idx] = value
             A, r = sc.num_agents, sc.landmark_range
-            s.p_pos[idx, :A] = self._rng.uniform(-1.0, 1.0, size=(k, A, 2))
-            s.p_pos[idx, A:] = self._rng.uniform(-r, r, size=(k, sc.num_landmarks, 2))
+            pos = np.concatenate([self._rng.uniform(-1.0, 1.0, size=(k, A, 2)),
+                                  self._rng.uniform(-r, r, size=(k, sc.num_landmarks, 2))], axis=1)
+            s.p_pos[idx] = pos
             s.p_vel[idx] = 0.0
             s.comm[idx] = 0.0
         if self._obs is None or k == self.num_envs:
@@ -124,7 +128,7 @@ class ParticleEnv(BatchedEnv):
         elif k:
             # only the fresh worlds need observing; a copy keeps arrays returned earlier intact
             obs = self._obs.copy()
-            obs[idx] = sc.observation_table(s.take(idx))
+            obs[idx] = sc.observation_table(s.fresh(idx, pos))
             self._obs = obs
         return sc.split(self._obs)
 

@@ -35,6 +35,17 @@ class WorldState:
             setattr(sub, name, getattr(self, name)[idx])
         return sub
 
+    def fresh(self, idx: np.ndarray, p_pos: np.ndarray) -> "WorldState":
+        """The worlds `idx` just reset to positions p_pos [k, n, 2], velocities and comm zero
+        (what `take` would copy, without gathering what is known)."""
+        sub = object.__new__(WorldState)
+        sub.var_names = self.var_names
+        sub.p_pos, sub.p_vel = p_pos, np.zeros_like(p_pos)
+        sub.comm = np.zeros((len(idx),) + self.comm.shape[1:])
+        for name in self.var_names:
+            setattr(sub, name, getattr(self, name)[idx])
+        return sub
+
 
 class Scenario:
     """Base class: constants as class attributes, per-agent tuples in agent order.

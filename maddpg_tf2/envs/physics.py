@@ -141,6 +141,7 @@ class Physics:
         max_speed = np.asarray(params.max_speed, dtype=np.float64)[movers]
         limited = np.flatnonzero(np.isfinite(max_speed))  # among the movers
         self.limited = None if not len(limited) else _run(limited)
+        self.all_limited = len(limited) == len(movers)
         self.max_speed = max_speed[limited][None, :]  # [1, limited]
 
     def add_contacts(self, p_pos, force):
@@ -165,18 +166,19 @@ class Physics:
         f = force[:, mv]
         if self.mass is not None:
             f = f / self.mass
-        vel = p_vel[:, mv] * self.keep + f * self.dt  # [E, movers, 2]
+        vel = p_vel[:, mv] * self.keep
+        vel += f * self.dt  # [E, movers, 2]; in place on fresh arrays from here on (same values)
         if self.limited is not None:
-            v = vel[:, self.limited]
+            v = vel if self.all_limited else vel[:, self.limited]
             sq = v * v
             speed = np.sqrt(sq[..., 0] + sq[..., 1])
             # max_speed / speed only where the clamp applies (no 0/0 elsewhere); 1.0 leaves v as is
             clamp = np.divide(self.max_speed, speed, out=np.ones_like(speed), where=speed > self.max_speed)
-            vel[:, self.limited] = v * clamp[..., None]
+            vel[:, self.limited] *= clamp[..., None]
         if self.all_move:
             return p_pos + vel * self.dt, vel
         new_pos, new_vel = p_pos.copy(), p_vel.copy()
-        new_pos[:, mv] = p_pos[:, mv] + vel * self.dt
+        new_pos[:, mv] += vel * self.dt
         new_vel[:, mv] = vel
         return new_pos, new_vel
 

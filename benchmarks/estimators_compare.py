@@ -59,6 +59,42 @@ def run_one(args, estimator: str, seed: int, workdir: str) -> dict:
             "tags_period": c.tags_period if estimator == "tags" else None}
 
 
+def same_state_variance(args, workdir) -> dict:
+    """Train one run with the original estimator, then probe every estimator on the same networks and
+    the same batches: the spread then comes from the estimator alone, not from where training went.
+
+    TAGS is stgs at another temperature; it is probed at its final temperature (tags_end)."""
+    from maddpg_tf2.distributions import make_distribution
+    from maddpg_tf2.estimators import make_estimator
+    from maddpg_tf2.grad_variance import GradVarianceProbe
+    from maddpg_tf2.loop import Trainer, _seed_everything
+
+    seed = args.seeds[0]
+    c = Config(scenario=args.scenario, num_episodes=args.same_state_episodes, num_envs=args.num_envs,
+               seed=seed, save_rate=args.save_rate, quiet=True, plots_dir=workdir,
+               save_dir=os.path.join(workdir, "ckpt_state", ""), exp_name=f"state_s{seed}")
+    _seed_everything(seed)
+    trainer = Trainer(c)
+    trainer.train()
+    rng = np.random.default_rng(seed)
+    batches = [trainer.replay.sample(c.batch_size, rng) for _ in range(args.same_state_batches)]
+    learner, spaces = trainer.learner, list(trainer.env.action_space_n)
+    original = [a.dist for a in learner.agents]
+    out = {"episodes": args.same_state_episodes, "draws": args.same_state_draws,
+           "batches": args.same_state_batches, "seed": seed, "estimators": {}}
+    for est in args.estimators:
+        temp = c.tags_end if est == "tags" else c.gumbel_temp
+        estimator = make_estimator(est, temperature=temp, rao_k=args.rao_k, gst_gap=c.gst_gap)
+        for a, space in zip(learner.agents, spaces):
+            a.dist = make_distribution(space, estimator, temp)
+        probe = GradVarianceProbe(learner, args.same_state_draws, seed)
+        values = [probe(b) for b in batches]
+        out["estimators"][est] = {k: float(np.mean([v[k] for v in values])) for k in values[0]}
+        for a, d in zip(learner.agents, original):
+            a.dist = d
+    return out
+
+
 def summarise(runs, estimators):
     rows = []
     for est in estimators:
@@ -99,6 +135,18 @@ def write_outputs(data, out_dir):
     for r in summarise(runs, estimators):
         lines.append(f"| {r['estimator']} | {r['seeds']} | {r['final_mean']:.2f} ± {r['final_std']:.2f} "
                      f"| {r['tail_mean']:.2f} ± {r['tail_std']:.2f} | {r['grad_var']:.3g} | {r['wall_s']:.0f} |")
+    state = data.get("same_state")
+    if state:
+        n_agents = len([k for k in next(iter(state["estimators"].values())) if "elementwise" in k])
+        lines += ["", f"Same networks, same {state['batches']} batches (after {state['episodes']} episodes of "
+                  f"the original estimator, seed {state['seed']}), {state['draws']} draws each:", "",
+                  "| estimator | " + " | ".join(f"elementwise var, agent {i}" for i in range(n_agents))
+                  + " | " + " | ".join(f"norm var, agent {i}" for i in range(n_agents)) + " |",
+                  "|---|" + "---|" * (2 * n_agents)]
+        for est, v in state["estimators"].items():
+            cells = [f"{v[f'grad_var/elementwise_{i}']:.3g}" for i in range(n_agents)]
+            cells += [f"{v[f'grad_var/norm_{i}']:.3g}" for i in range(n_agents)]
+            lines.append(f"| {est} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     with open(stem + ".md", "w", encoding="utf-8") as f:
         f.write(table)
@@ -118,15 +166,25 @@ def main(argv=None):
     p.add_argument("--grad-var-interval", type=int, default=100)
     p.add_argument("--grad-var-draws", type=int, default=16)
     p.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
+    p.add_argument("--same-state-episodes", type=int, default=0,
+                   help="> 0: also train one gumbel run this long and probe every estimator on its state")
+    p.add_argument("--same-state-draws", type=int, default=64)
+    p.add_argument("--same-state-batches", type=int, default=4)
     p.add_argument("--from-json", default=None, help="only redraw plot and table from this JSON")
     args = p.parse_args(argv)
 
+    json_path = os.path.join(args.out_dir, f"estimators_{args.scenario}.json")
     if args.from_json:
         with open(args.from_json, encoding="utf-8") as f:
             data = json.load(f)
+        if args.same_state_episodes > 0:
+            with tempfile.TemporaryDirectory() as workdir:
+                data["same_state"] = same_state_variance(args, workdir)
+            data["same_state_command"] = " ".join(["python"] + sys.argv)
+            with open(json_path, "w", encoding="utf-8") as f:
+                json.dump(data, f)
     else:
         data = {"args": vars(args), "command": " ".join(["python"] + sys.argv), "runs": []}
-        json_path = os.path.join(args.out_dir, f"estimators_{args.scenario}.json")
         with tempfile.TemporaryDirectory() as workdir:
             # Seed-major order: a cut-short comparison still has every estimator on the first seeds.
             for seed in args.seeds:
@@ -137,6 +195,10 @@ def main(argv=None):
                           f"{r['update_rounds']} rounds, {r['wall_s']:.0f} s", flush=True)
                     with open(json_path, "w", encoding="utf-8") as f:
                         json.dump(data, f)
+            if args.same_state_episodes > 0:
+                data["same_state"] = same_state_variance(args, workdir)
+                with open(json_path, "w", encoding="utf-8") as f:
+                    json.dump(data, f)
     png, table = write_outputs(data, args.out_dir)
     print(table)
     print(f"plot: {png}")

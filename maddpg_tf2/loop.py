@@ -17,7 +17,6 @@ from typing import List, Optional
 
 import numpy as np
 
-from maddpg_tf2 import fileio
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
 
@@ -38,6 +37,8 @@ class Progress:
 def run(config: Config) -> int:
     """Entry point of experiments/train.py: the mode the config asks for. Returns the exit code."""
     preflight(config)
+    from maddpg_tf2.quiet_import import import_tensorflow_quietly
+    import_tensorflow_quietly()
     _seed_everything(config.seed)
     if config.display:
         from maddpg_tf2.playback import display

@@ -270,7 +270,7 @@ class Trainer:
             if save_due:
                 self.save()
                 self.logger.write_curves()
-            self.logger.progress(p.completed + 1, p.train_step)
+            self.logger.progress(p.completed, p.train_step)
 
     def _finish_episodes(self, envs, ep_reward, ep_agent_reward) -> bool:
         """Count the episodes that ended, in world order; print and record every save point crossed."""

@@ -1,32 +1,22 @@
 """One agent learns to reach one landmark."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
+from multiagent.core import World
 from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import distance, place_uniformly, sq_distance
+from multiagent.scenarios._geometry import distance, make_agents, make_landmarks, paint, place_uniformly, sq_distance
 
 
 class Scenario(BaseScenario):
     def make_world(self):
         world = World()
-        world.agents = [Agent() for _ in range(1)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = False
-            agent.silent = True
-        world.landmarks = [Landmark() for _ in range(1)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
+        world.agents = make_agents(1, collide=False, silent=True)
+        world.landmarks = make_landmarks(1)
         self.reset_world(world)
         return world
 
     def reset_world(self, world):
-        for agent in world.agents:
-            agent.color = np.array([0.25, 0.25, 0.25])
-        for landmark in world.landmarks:
-            landmark.color = np.array([0.75, 0.75, 0.75])
+        paint(world.agents, [0.25, 0.25, 0.25])
+        paint(world.landmarks, [0.75, 0.75, 0.75])
         world.landmarks[0].color = np.array([0.75, 0.25, 0.25])
         place_uniformly(world.agents, world)
         place_uniformly(world.landmarks, world)

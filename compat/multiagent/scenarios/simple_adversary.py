@@ -1,40 +1,27 @@
 """Physical deception: good agents know the goal landmark, the adversary must guess it."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
-from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import choose, distance, place_uniformly, sq_distance
+from multiagent.core import World
+from multiagent.scenarios._geometry import (TeamScenario, choose, distance, make_agents, make_landmarks, paint,
+                                            place_uniformly, sq_distance)
 
 
-class Scenario(BaseScenario):
+class Scenario(TeamScenario):
     def make_world(self):
         world = World()
         world.dim_c = 2
         num_agents = 3
         world.num_agents = num_agents
         num_adversaries = 1
-        world.agents = [Agent() for _ in range(num_agents)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = False
-            agent.silent = True
-            agent.adversary = i < num_adversaries
-            agent.size = 0.15
-        world.landmarks = [Landmark() for _ in range(num_agents - 1)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
-            landmark.size = 0.08
+        world.agents = make_agents(num_agents, num_adversaries, collide=False, silent=True, size=0.15)
+        world.landmarks = make_landmarks(num_agents - 1, size=0.08)
         self.reset_world(world)
         return world
 
     def reset_world(self, world):
         world.agents[0].color = np.array([0.85, 0.35, 0.35])
-        for agent in world.agents[1:world.num_agents]:
-            agent.color = np.array([0.35, 0.35, 0.85])
-        for landmark in world.landmarks:
-            landmark.color = np.array([0.15, 0.15, 0.15])
+        paint(world.agents[1:world.num_agents], [0.35, 0.35, 0.85])
+        paint(world.landmarks, [0.15, 0.15, 0.15])
         goal = choose(world.landmarks)
         goal.color = np.array([0.15, 0.65, 0.15])
         for agent in world.agents:
@@ -50,15 +37,6 @@ class Scenario(BaseScenario):
         dists = [sq_distance(agent.state.p_pos, lm.state.p_pos) for lm in world.landmarks]
         dists.append(sq_distance(agent.state.p_pos, agent.goal_a.state.p_pos))
         return tuple(dists)
-
-    def good_agents(self, world):
-        return [agent for agent in world.agents if not agent.adversary]
-
-    def adversaries(self, world):
-        return [agent for agent in world.agents if agent.adversary]
-
-    def reward(self, agent, world):
-        return self.adversary_reward(agent, world) if agent.adversary else self.agent_reward(agent, world)
 
     def agent_reward(self, agent, world):
         # the closest good agent to the goal counts, and every adversary's distance from it

@@ -2,9 +2,8 @@
 eavesdropping adversary without the key tries to decode it. Nobody moves."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
-from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import choose, place_uniformly
+from multiagent.core import Agent, World
+from multiagent.scenarios._geometry import TeamScenario, choose, make_agents, make_landmarks, place_uniformly
 
 
 class CryptoAgent(Agent):
@@ -17,24 +16,16 @@ def _silent(c, dim_c):
     return bool((c == np.zeros(dim_c)).all())
 
 
-class Scenario(BaseScenario):
+class Scenario(TeamScenario):
     def make_world(self):
         world = World()
         num_agents = 3
         num_adversaries = 1
         world.dim_c = 4
-        world.agents = [CryptoAgent() for _ in range(num_agents)]
+        world.agents = make_agents(num_agents, num_adversaries, cls=CryptoAgent, collide=False, movable=False)
         for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = False
-            agent.adversary = i < num_adversaries
             agent.speaker = i == 2
-            agent.movable = False
-        world.landmarks = [Landmark() for _ in range(2)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
+        world.landmarks = make_landmarks(2)
         self.reset_world(world)
         return world
 
@@ -61,15 +52,6 @@ class Scenario(BaseScenario):
 
     def good_listeners(self, world):
         return [agent for agent in world.agents if not agent.adversary and not agent.speaker]
-
-    def good_agents(self, world):
-        return [agent for agent in world.agents if not agent.adversary]
-
-    def adversaries(self, world):
-        return [agent for agent in world.agents if agent.adversary]
-
-    def reward(self, agent, world):
-        return self.adversary_reward(agent, world) if agent.adversary else self.agent_reward(agent, world)
 
     def agent_reward(self, agent, world):
         # good agents win when the listener decodes the goal and the adversary does not;

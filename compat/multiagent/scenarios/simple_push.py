@@ -2,27 +2,17 @@
 landmark is the goal) pushes it away."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
-from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import choose, distance, place_uniformly
+from multiagent.core import World
+from multiagent.scenarios._geometry import TeamScenario, choose, distance, make_agents, make_landmarks, place_uniformly
 
 
-class Scenario(BaseScenario):
+class Scenario(TeamScenario):
     def make_world(self):
         world = World()
         world.dim_c = 2
         num_adversaries = 1
-        world.agents = [Agent() for _ in range(2)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = True
-            agent.silent = True
-            agent.adversary = i < num_adversaries
-        world.landmarks = [Landmark() for _ in range(2)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
+        world.agents = make_agents(2, num_adversaries, collide=True, silent=True)
+        world.landmarks = make_landmarks(2)
         self.reset_world(world)
         return world
 
@@ -41,9 +31,6 @@ class Scenario(BaseScenario):
                 agent.color[goal.index + 1] += 0.5
         place_uniformly(world.agents, world)
         place_uniformly(world.landmarks, world)
-
-    def reward(self, agent, world):
-        return self.adversary_reward(agent, world) if agent.adversary else self.agent_reward(agent, world)
 
     def agent_reward(self, agent, world):
         return -distance(agent.state.p_pos, agent.goal_a.state.p_pos)

@@ -1,9 +1,10 @@
 """Cooperative communication both ways: each agent must tell the other which landmark to go to."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
+from multiagent.core import World
 from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import choose, distance, place_uniformly, sq_distance
+from multiagent.scenarios._geometry import (choose, clear_goals, distance, make_agents, make_landmarks, paint,
+                                            paint_each, place_uniformly, sq_distance)
 
 
 class Scenario(BaseScenario):
@@ -11,32 +12,20 @@ class Scenario(BaseScenario):
         world = World()
         world.dim_c = 10
         world.collaborative = True  # every agent gets the sum of the rewards
-        world.agents = [Agent() for _ in range(2)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = False
-        world.landmarks = [Landmark() for _ in range(3)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
+        world.agents = make_agents(2, collide=False)
+        world.landmarks = make_landmarks(3)
         self.reset_world(world)
         return world
 
     def reset_world(self, world):
-        for agent in world.agents:
-            agent.goal_a = None
-            agent.goal_b = None
+        clear_goals(world.agents)
         # goal_a: the other agent, who should go to goal_b
         world.agents[0].goal_a = world.agents[1]
         world.agents[0].goal_b = choose(world.landmarks)
         world.agents[1].goal_a = world.agents[0]
         world.agents[1].goal_b = choose(world.landmarks)
-        for agent in world.agents:
-            agent.color = np.array([0.25, 0.25, 0.25])
-        world.landmarks[0].color = np.array([0.75, 0.25, 0.25])
-        world.landmarks[1].color = np.array([0.25, 0.75, 0.25])
-        world.landmarks[2].color = np.array([0.25, 0.25, 0.75])
+        paint(world.agents, [0.25, 0.25, 0.25])
+        paint_each(world.landmarks, [[0.75, 0.25, 0.25], [0.25, 0.75, 0.25], [0.25, 0.25, 0.75]])
         # each agent shows the colour of the landmark it is sent to (an alias, as the original)
         world.agents[0].goal_a.color = world.agents[0].goal_b.color
         world.agents[1].goal_a.color = world.agents[1].goal_b.color

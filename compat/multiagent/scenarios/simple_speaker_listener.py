@@ -2,9 +2,10 @@
 listener which landmark to reach."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
+from multiagent.core import World
 from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import choose, place_uniformly, sq_distance
+from multiagent.scenarios._geometry import (choose, clear_goals, make_agents, make_landmarks, paint, paint_each,
+                                            place_uniformly, sq_distance)
 
 
 class Scenario(BaseScenario):
@@ -12,33 +13,19 @@ class Scenario(BaseScenario):
         world = World()
         world.dim_c = 3
         world.collaborative = True
-        world.agents = [Agent() for _ in range(2)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = False
-            agent.size = 0.075
+        world.agents = make_agents(2, collide=False, size=0.075)
         world.agents[0].movable = False  # speaker
         world.agents[1].silent = True  # listener
-        world.landmarks = [Landmark() for _ in range(3)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
-            landmark.size = 0.04
+        world.landmarks = make_landmarks(3, size=0.04)
         self.reset_world(world)
         return world
 
     def reset_world(self, world):
-        for agent in world.agents:
-            agent.goal_a = None
-            agent.goal_b = None
+        clear_goals(world.agents)
         world.agents[0].goal_a = world.agents[1]
         world.agents[0].goal_b = choose(world.landmarks)
-        for agent in world.agents:
-            agent.color = np.array([0.25, 0.25, 0.25])
-        world.landmarks[0].color = np.array([0.65, 0.15, 0.15])
-        world.landmarks[1].color = np.array([0.15, 0.65, 0.15])
-        world.landmarks[2].color = np.array([0.15, 0.15, 0.65])
+        paint(world.agents, [0.25, 0.25, 0.25])
+        paint_each(world.landmarks, [[0.65, 0.15, 0.15], [0.15, 0.65, 0.15], [0.15, 0.15, 0.65]])
         world.agents[0].goal_a.color = world.agents[0].goal_b.color + np.array([0.45, 0.45, 0.45])
         place_uniformly(world.agents, world)
         place_uniformly(world.landmarks, world)

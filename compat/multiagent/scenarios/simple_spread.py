@@ -1,9 +1,9 @@
 """Cooperative navigation: three agents cover three landmarks without bumping into each other."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
+from multiagent.core import World
 from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import distance, is_collision, place_uniformly
+from multiagent.scenarios._geometry import distance, is_collision, make_agents, make_landmarks, paint, place_uniformly
 
 
 class Scenario(BaseScenario):
@@ -11,25 +11,14 @@ class Scenario(BaseScenario):
         world = World()
         world.dim_c = 2
         world.collaborative = True
-        world.agents = [Agent() for _ in range(3)]
-        for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = True
-            agent.silent = True
-            agent.size = 0.15
-        world.landmarks = [Landmark() for _ in range(3)]
-        for i, landmark in enumerate(world.landmarks):
-            landmark.name = 'landmark %d' % i
-            landmark.collide = False
-            landmark.movable = False
+        world.agents = make_agents(3, collide=True, silent=True, size=0.15)
+        world.landmarks = make_landmarks(3)
         self.reset_world(world)
         return world
 
     def reset_world(self, world):
-        for agent in world.agents:
-            agent.color = np.array([0.35, 0.35, 0.85])
-        for landmark in world.landmarks:
-            landmark.color = np.array([0.25, 0.25, 0.25])
+        paint(world.agents, [0.35, 0.35, 0.85])
+        paint(world.landmarks, [0.25, 0.25, 0.25])
         place_uniformly(world.agents, world)
         place_uniformly(world.landmarks, world)
 

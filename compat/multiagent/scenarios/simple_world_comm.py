@@ -2,58 +2,41 @@
 everything) chase two good agents that eat food and hide in forests."""
 import numpy as np
 
-from multiagent.core import Agent, Landmark, World
-from multiagent.scenario import BaseScenario
-from multiagent.scenarios._geometry import distance, is_collision, place_uniformly
+from multiagent.core import World
+from multiagent.scenarios._geometry import (PredatorPreyScenario, contacts, distance, is_collision, make_agents,
+                                            make_landmarks, paint, place_uniformly)
 from multiagent.scenarios.simple_tag import boundary_penalty
 
 
-class Scenario(BaseScenario):
+class Scenario(PredatorPreyScenario):
     def make_world(self):
         world = World()
         world.dim_c = 4
         num_good_agents = 2
         num_adversaries = 4
-        world.agents = [Agent() for _ in range(num_adversaries + num_good_agents)]
+        world.agents = make_agents(num_adversaries + num_good_agents, num_adversaries, collide=True)
         for i, agent in enumerate(world.agents):
-            agent.name = 'agent %d' % i
-            agent.collide = True
             agent.leader = i == 0
             agent.silent = i > 0
-            agent.adversary = i < num_adversaries
             agent.size = 0.075 if agent.adversary else 0.045
             agent.accel = 3.0 if agent.adversary else 4.0
             agent.max_speed = 1.0 if agent.adversary else 1.3
-        world.landmarks = self._landmarks('landmark %d', 1, collide=True, size=0.2)
-        world.food = self._landmarks('food %d', 2, collide=False, size=0.03)
-        world.forests = self._landmarks('forest %d', 2, collide=False, size=0.3)
+        world.landmarks = make_landmarks(1, collide=True, size=0.2, boundary=False)
+        world.food = make_landmarks(2, 'food %d', size=0.03, boundary=False)
+        world.forests = make_landmarks(2, 'forest %d', size=0.3, boundary=False)
         # world.landmarks holds all of them; food and forests are also kept by kind
         world.landmarks += world.food
         world.landmarks += world.forests
         self.reset_world(world)
         return world
 
-    @staticmethod
-    def _landmarks(name, count, collide, size):
-        landmarks = [Landmark() for _ in range(count)]
-        for i, landmark in enumerate(landmarks):
-            landmark.name = name % i
-            landmark.collide = collide
-            landmark.movable = False
-            landmark.size = size
-            landmark.boundary = False
-        return landmarks
-
     def reset_world(self, world):
         for agent in world.agents:
             agent.color = np.array([0.95, 0.45, 0.45]) if agent.adversary else np.array([0.45, 0.95, 0.45])
             agent.color -= np.array([0.3, 0.3, 0.3]) if agent.leader else np.array([0, 0, 0])
-        for landmark in world.landmarks:
-            landmark.color = np.array([0.25, 0.25, 0.25])
-        for landmark in world.food:
-            landmark.color = np.array([0.15, 0.15, 0.65])
-        for landmark in world.forests:
-            landmark.color = np.array([0.6, 0.9, 0.6])
+        paint(world.landmarks, [0.25, 0.25, 0.25])
+        paint(world.food, [0.15, 0.15, 0.65])
+        paint(world.forests, [0.6, 0.9, 0.6])
         place_uniformly(world.agents, world)
         # Quirk kept from the original: food and forests are in world.landmarks too, so their
         # positions are drawn twice (the second draw stays); the draws count for reproducibility.
@@ -61,29 +44,10 @@ class Scenario(BaseScenario):
         place_uniformly(world.food, world, bound=0.9)
         place_uniformly(world.forests, world, bound=0.9)
 
-    def benchmark_data(self, agent, world):
-        """Adversary: number of good agents it touches; good agent: 0."""
-        if agent.adversary:
-            return sum(1 for a in self.good_agents(world) if is_collision(a, agent))
-        return 0
-
-    is_collision = staticmethod(is_collision)
-
-    def good_agents(self, world):
-        return [agent for agent in world.agents if not agent.adversary]
-
-    def adversaries(self, world):
-        return [agent for agent in world.agents if agent.adversary]
-
-    def reward(self, agent, world):
-        return self.adversary_reward(agent, world) if agent.adversary else self.agent_reward(agent, world)
-
     def agent_reward(self, agent, world):
         rew = 0
         if agent.collide:
-            for a in self.adversaries(world):
-                if is_collision(a, agent):
-                    rew -= 5
+            rew -= 5 * contacts(agent, self.adversaries(world))
         for p in range(world.dim_p):
             rew -= 2 * boundary_penalty(abs(agent.state.p_pos[p]))
         for food in world.food:
@@ -99,10 +63,9 @@ class Scenario(BaseScenario):
         rew = 0
         rew -= 0.1 * min([distance(a.state.p_pos, agent.state.p_pos) for a in agents])
         if agent.collide:
-            for ag in agents:
-                for adv in adversaries:
-                    if is_collision(ag, adv):
-                        rew += 5
+            # one += 5 per contact as the original: rew is a float here, so 5 + 5 != 10 bit for bit
+            for _ in range(sum(contacts(ag, adversaries) for ag in agents)):
+                rew += 5
         return rew
 
     def observation(self, agent, world):

@@ -199,6 +199,10 @@ class Scenario:
         """The other agents, in world order, as the original's `if other is agent: continue`."""
         return [j for j in range(self.num_agents) if j != i]
 
+    def good_others(self, i: int) -> List[int]:
+        """The other agents that are not adversaries, in world order."""
+        return [j for j in self.others(i) if not self.adversary[j]]
+
 
 class ObsColumns:
     """Builder for one agent's observation columns (see Scenario.observations)."""

@@ -32,9 +32,8 @@ class SimpleTag(Scenario):
         out = []
         for i in range(A):
             others = self.others(i)
-            good_others = [j for j in others if not self.adversary[j]]
             out.append(self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(others, i)
-                       .entity("vel", good_others))
+                       .entity("vel", self.good_others(i)))
         return out
 
     def caught(self, s):

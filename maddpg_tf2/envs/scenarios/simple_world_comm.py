@@ -59,7 +59,7 @@ class SimpleWorldComm(Scenario):
         out = []
         for i in range(A):
             others = self.others(i)
-            good_others = [j for j in others if not self.adversary[j]]
+            good_others = self.good_others(i)
             mask = lambda js: [("seen", i * A + j) for j in js for _ in (0, 1)]
             cols = self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(others, i, mask(others))
             in_forest = [2 * i, 2 * i + 1]

@@ -104,12 +104,14 @@ def summarise(runs, estimators):
         final = np.array([r["curve"][-1] for r in mine])
         # The last few save points, averaged, are less noisy than the very last one.
         tail = np.array([np.mean(r["curve"][-4:]) for r in mine])
-        gv = [np.mean([np.mean(v) for k, v in r["grad_var"].items() if "elementwise" in k])
-              for r in mine if r["grad_var"]]
+        # Per agent: the mean over measurements and seeds of the per-parameter variance.
+        n_agents = len([k for k in mine[0]["grad_var"] if "elementwise" in k])
+        gv = [np.mean([np.mean(r["grad_var"][f"grad_var/elementwise_{i}"]) for r in mine if r["grad_var"]])
+              for i in range(n_agents)]
         rows.append({"estimator": est, "seeds": len(mine), "final_mean": final.mean(),
                      "final_std": final.std(ddof=1) if len(mine) > 1 else float("nan"),
                      "tail_mean": tail.mean(), "tail_std": tail.std(ddof=1) if len(mine) > 1 else float("nan"),
-                     "grad_var": float(np.mean(gv)) if gv else float("nan"),
+                     "grad_var": [float(g) for g in gv],
                      "wall_s": float(np.mean([r["wall_s"] for r in mine]))})
     return rows
 
@@ -126,15 +128,15 @@ def write_outputs(data, out_dir):
         n = min(len(c) for c in mine)
         curves[f"{est} (n={len(mine)})"] = np.mean([c[:n] for c in mine], axis=0).tolist()
     png = plot_curves(curves, args["save_rate"], stem + ".png",
-                      title=f"{args['scenario']}: mean over seeds of the {args['save_rate']}-episode mean reward")
+                      title=f"{args['scenario']}: mean over seeds")
     lines = [
         f"| estimator | seeds | final reward (last {args['save_rate']} episodes) | mean of last 4 points "
-        f"| actor grad variance (elementwise, mean) | wall s / run |",
+        f"| actor grad variance per agent (elementwise, mean over run) | wall s / run |",
         "|---|---|---|---|---|---|",
     ]
     for r in summarise(runs, estimators):
         lines.append(f"| {r['estimator']} | {r['seeds']} | {r['final_mean']:.2f} ± {r['final_std']:.2f} "
-                     f"| {r['tail_mean']:.2f} ± {r['tail_std']:.2f} | {r['grad_var']:.3g} | {r['wall_s']:.0f} |")
+                     f"| {r['tail_mean']:.2f} ± {r['tail_std']:.2f} | {' / '.join(f'{g:.3g}' for g in r['grad_var']) or 'n/a'} | {r['wall_s']:.0f} |")
     state = data.get("same_state")
     if state:
         n_agents = len([k for k in next(iter(state["estimators"].values())) if "elementwise" in k])

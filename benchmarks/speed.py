@@ -41,14 +41,17 @@ class TimedTrainer(Trainer):
     first_update = None
 
     def _update(self, old_step, new_step):
-        if self.first_update is None and len(self.replay) >= self.config.min_replay_size and \
-                new_step // self.config.update_every > old_step // self.config.update_every:
-            self.first_update = (time.perf_counter(), self.progress.completed)
+        due = self.first_update is None and len(self.replay) >= self.config.min_replay_size and \
+            new_step // self.config.update_every > old_step // self.config.update_every
+        if due:
+            self.warmup_end = (time.perf_counter(), self.progress.completed)
         super()._update(old_step, new_step)
+        if due:  # "during" starts after the first round, which traces the train step once
+            self.first_update = (time.perf_counter(), self.progress.completed)
 
 
-def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0) -> dict:
-    config = Config(scenario=scenario, num_envs=num_envs, seed=seed, quiet=True, save_rate=10 ** 9,
+def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0, jit: bool = False) -> dict:
+    config = Config(scenario=scenario, num_envs=num_envs, seed=seed, quiet=True, save_rate=10 ** 9, jit_compile=jit,
                     num_episodes=WARM // 25 + during_episodes, save_dir="/tmp/maddpg_speed/ckpt",
                     plots_dir="/tmp/maddpg_speed/curves", exp_name="speed")
     trainer = TimedTrainer(config)
@@ -56,10 +59,12 @@ def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int =
     t0 = time.perf_counter()
     trainer._loop()
     t1 = time.perf_counter()
+    t_warm, ep_warm = trainer.warmup_end
     t_first, ep_first = trainer.first_update
     return {
-        "loop": f"batched E={num_envs}",
-        "before_updates_eps": ep_first / (t_first - t0),
+        "loop": f"batched E={num_envs}" + (" XLA" if jit else ""),
+        "before_updates_eps": ep_warm / (t_warm - t0),
+        "first_round_s": t_first - t_warm,
         "during_updates_eps": (trainer.progress.completed - ep_first) / (t1 - t_first),
         "update_rounds": int(trainer.progress.update_rounds),
     }
@@ -192,6 +197,7 @@ def main(argv=None):
     p.add_argument("--during-episodes", type=int, default=1500)
     p.add_argument("--naive-episodes", type=int, default=60)
     p.add_argument("--skip-naive", action="store_true")
+    p.add_argument("--xla", action="store_true", help="also time the batched loops with --jit-compile")
     p.add_argument("--memory", action="store_true", help="also fill a full 1e6 replay and report memory")
     p.add_argument("--json", default=None, help="write all figures here")
     a = p.parse_args(argv)
@@ -200,6 +206,8 @@ def main(argv=None):
         rows.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
     for e in a.envs:
         rows.append(time_batched(a.scenario, e, a.during_episodes))
+        if a.xla:
+            rows.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
     base = rows[0] if not a.skip_naive else None
     print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}")
     print(f"{'loop':28s} {'eps/s before':>13s} {'eps/s during':>13s} {'x naive before':>15s} {'x naive during':>15s}")

@@ -16,6 +16,8 @@ from typing import Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
+from maddpg_tf2.seeding import tf_generator
+
 from maddpg_tf2.estimators import gradient_variance
 from maddpg_tf2.learner import _net_vars, actor_loss, batch_for_agent, critic_input
 
@@ -30,8 +32,7 @@ class GradVarianceProbe:
             raise ValueError(f"grad_variance_draws must be at least 2, got {draws}")
         self.learner = learner
         self.draws = int(draws)
-        self.rng = (tf.random.Generator.from_seed(int(seed) + _SEED_OFFSET) if seed is not None
-                    else tf.random.Generator.from_non_deterministic_state())
+        self.rng = tf_generator(None if seed is None else int(seed) + _SEED_OFFSET)
         self._compiled = tf.function(self._measure)
 
     def _agent_draws(self, i: int, batch_i: dict, temperature) -> List[list]:

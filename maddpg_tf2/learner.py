@@ -13,6 +13,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from maddpg_tf2.seeding import tf_generator
+
 from maddpg_tf2.config import Config
 from maddpg_tf2.distributions import make_distribution
 from maddpg_tf2.networks import MLP
@@ -254,11 +256,12 @@ class Learner(tf.Module):
                                          config.actor_learning_rate, config.critic_learning_rate,
                                          self.local_q_n[i], config.target_init, init_rng, make_net))
         self.settings = UpdateSettings.from_config(config)
-        self.rng = (tf.random.Generator.from_seed(seed) if seed is not None
-                    else tf.random.Generator.from_non_deterministic_state())
+        self.rng = tf_generator(seed)
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
-        self._compiled = tf.function(self._train_step, jit_compile=bool(config.jit_compile))
+        self._compiled = tf.function(self._train_step, jit_compile=bool(config.jit_compile),
+                                     autograph=False)  # plain Python loops over agents: no conversion needed
         self._read_actors = None
+        self._concrete = None
 
     @property
     def n(self) -> int:
@@ -286,10 +289,16 @@ class Learner(tf.Module):
 
     def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
         """One update round of every agent; batch as the replay returns it (see module docstring)."""
-        f32 = lambda x: np.asarray(x, dtype=np.float32)  # one dtype, so the step is traced once
+        f32 = lambda x: tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
         batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k]))
                  for k in ("obs_n", "act_n", "next_obs_n", "rew", "done")}
-        return self._compiled(batch)
+        if self._concrete is None:
+            # Calling the traced graph directly: tf.function's per-call signature matching of this
+            # nested batch cost about 10 ms, as much as the update itself.
+            spec = tf.nest.map_structure(
+                lambda t: tf.TensorSpec([t.shape[0], None] + t.shape[2:], tf.float32), batch)
+            self._concrete = self._compiled.get_concrete_function(spec)
+        return self._concrete(batch)
 
     # -------------------------------------------------------------- evaluation helpers
     def actor_params(self, obs_n, target: bool = False) -> List[tf.Tensor]:
@@ -312,5 +321,6 @@ class Learner(tf.Module):
         runs after every update round."""
         if self._read_actors is None:
             self._read_actors = tf.function(
-                lambda: [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents])
+                lambda: [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents],
+                autograph=False).get_concrete_function()
         return [[t.numpy() for t in ts] for ts in self._read_actors()]

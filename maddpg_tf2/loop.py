@@ -105,17 +105,7 @@ def check_writable_dir(folder: str, flag: str) -> None:
 
 def _seed_everything(seed: Optional[int]) -> None:
     if seed is None:
-        # A seeded run earlier in this process (notebook, tests) left op determinism on, under which
-        # TensorFlow refuses the unseeded generators of this run: switch it off again.
-        import sys
-        if "tensorflow" in sys.modules:
-            try:
-                from tensorflow.python.framework import config as tf_config
-                if tf_config.is_op_determinism_enabled():
-                    tf_config.disable_op_determinism()
-            except (ImportError, AttributeError):  # private API: without it, seeded runs still work
-                pass
-        return
+        return  # unseeded generators come from maddpg_tf2.seeding, which works either way
     import tensorflow as tf
 
     np.random.seed(seed)  # object-style environments draw from the global stream, as the original

@@ -22,6 +22,7 @@ from maddpg.trainer.replay_buffer import ReplayBuffer
 from maddpg_tf2.distributions import make_distribution
 from maddpg_tf2.learner import AgentNets, UpdateSettings, update_agent
 from maddpg_tf2.networks import MLP, mlp_forward_np
+from maddpg_tf2.seeding import tf_generator
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class MADDPGAgentTrainer(AgentTrainer):
         self.max_replay_buffer_len = args.batch_size * args.max_episode_len
         self.replay_sample_index = None
         self._settings = UpdateSettings(gamma=args.gamma, tau=0.01, grad_clip=0.5, policy_regulariser=1e-3)
-        self._tf_rng = tf.random.Generator.from_non_deterministic_state()
+        self._tf_rng = tf_generator(int(np.random.randint(2 ** 31)))  # np.random.seed applies
         self._compiled = {}
         self._np_weights = None
 

@@ -79,8 +79,9 @@ class Config:
     # --- run ---
     seed: Optional[int] = None
     """Seed of numpy, TensorFlow and the environments; None = unseeded, as the original."""
-    num_envs: int = 1
-    """Parallel environments stepped together; updates still come once per `update_every` transitions."""
+    num_envs: int = 64
+    """Parallel environments stepped together (64: fastest measured on 2 cores; 1 = the original's schedule
+    exactly); updates still come once per `update_every` transitions."""
     exp_name: Optional[str] = None
     """File stem of the output files; None derives `<scenario>_<time>`."""
     save_dir: str = "/tmp/policy/"

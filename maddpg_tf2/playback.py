@@ -37,7 +37,9 @@ def benchmark(config: Config) -> int:
     from maddpg_tf2.loop import exp_name_for
 
     exp_name = exp_name_for(config)
-    env = make_env(config.scenario, num_envs=config.num_envs, seed=config.seed, benchmark=True)
+    # No more worlds than the requested steps fill: --benchmark-iters stays the run's length.
+    num_envs = max(1, min(config.num_envs, -(-config.benchmark_iters // config.max_episode_len)))
+    env = make_env(config.scenario, num_envs=num_envs, seed=config.seed, benchmark=True)
     policy = _load_policy(config, env)
     rng = np.random.default_rng(config.seed)
     E = env.num_envs

@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--tags-period", type=int, default=d.tags_period, help="TAGS: decay length in update rounds")
     est.add_argument("--log-grad-variance", action="store_true", default=d.log_grad_variance, help="log actor gradient variance across estimator draws")
     est.add_argument("--log-grad-variance-interval", type=int, default=d.log_grad_variance_interval, help="update rounds between variance measurements")
+    est.add_argument("--grad-variance-draws", type=int, default=d.grad_variance_draws, help="estimator draws per variance measurement (at least 2)")
     est.add_argument("--actor-lr", type=float, default=d.actor_lr, help="actor learning rate (default --lr)")
     est.add_argument("--critic-lr", type=float, default=d.critic_lr, help="critic learning rate (default --lr)")
     est.add_argument("--policy-regulariser", type=float, default=d.policy_regulariser, help="weight of the mean squared actor output")
@@ -156,6 +157,11 @@ def validate(c: Config) -> None:
     for flag, value in positive.items():
         if value <= 0:
             raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
+    if c.grad_variance_draws < 2:
+        raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
+    for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():
+        if value is not None and not value > 0:
+            raise UsageError(f"{flag} must be positive, got {value}")
     for flag, value in {"--lr": c.lr, "--gumbel-temp": c.gumbel_temp, "--tags-start": c.tags_start,
                         "--tags-end": c.tags_end}.items():
         if not value > 0:

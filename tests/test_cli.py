@@ -263,6 +263,8 @@ BAD = {
     "episodes": (["--num-episodes", -3], "--num-episodes must be a positive integer"),
     "save_rate": (["--save-rate", 0], "--save-rate must be a positive integer"),
     "episode_len": (["--max-episode-len", 0], "--max-episode-len must be a positive integer"),
+    "actor_lr": (["--actor-lr", "-1"], "--actor-lr must be positive"),
+    "variance_draws": (["--grad-variance-draws", 1], "--grad-variance-draws must be at least 2"),
     "restore_none": (["--restore", "--save-dir", "{tmp}/nothing"], "--restore found no checkpoint in"),
     "display_none": (["--display", "--load-dir", "{tmp}/nothing"], "--display found no checkpoint in"),
     "benchmark_none": (["--benchmark", "--save-dir", "{tmp}/nothing"], "--benchmark found no checkpoint in"),

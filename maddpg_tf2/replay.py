@@ -119,12 +119,15 @@ class Replay:
         # np.take on flat row views is several times faster than two-array fancy indexing.
         take = lambda a, idx: np.take(a.reshape(-1, a.shape[-1]), idx, axis=0)
         flags = take(self._flags, flat)
+        obs, act, next_obs = take(self._obs, flat), take(self._act, flat), take(self._obs, flat_next)
         return {
-            "obs_n": np.split(take(self._obs, flat), self._obs_split, axis=-1),
-            "act_n": np.split(take(self._act, flat), self._act_split, axis=-1),
+            "obs_n": np.split(obs, self._obs_split, axis=-1),
+            "act_n": np.split(act, self._act_split, axis=-1),
             "rew": take(self._rew, flat),
-            "next_obs_n": np.split(take(self._obs, flat_next), self._obs_split, axis=-1),
+            "next_obs_n": np.split(next_obs, self._obs_split, axis=-1),
             "done": np.unpackbits(flags, axis=-1, count=self.n + 1)[..., 1:].astype(np.float32),
+            # The same data as joint, contiguous arrays (what the learner converts to tensors).
+            "obs": obs, "act": act, "next_obs": next_obs,
         }
 
     def sample(self, batch_size: int, rng: np.random.Generator, num_batches: int = None):

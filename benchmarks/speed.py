@@ -44,10 +44,10 @@ class TimedTrainer(Trainer):
         due = self.first_update is None and len(self.replay) >= self.config.min_replay_size and \
             new_step // self.config.update_every > old_step // self.config.update_every
         if due:
-            self.warmup_end = (time.perf_counter(), self.progress.completed)
+            self.warmup_end = (time.perf_counter(), self.progress.completed, time.process_time())
         super()._update(old_step, new_step)
         if due:  # "during" starts after the first round, which traces the train step once
-            self.first_update = (time.perf_counter(), self.progress.completed)
+            self.first_update = (time.perf_counter(), self.progress.completed, time.process_time())
 
 
 def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0, jit: bool = False) -> dict:
@@ -56,16 +56,19 @@ def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int =
                     plots_dir="/tmp/maddpg_speed/curves", exp_name="speed")
     trainer = TimedTrainer(config)
     trainer.logger.message = lambda text: None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     trainer._loop()
-    t1 = time.perf_counter()
-    t_warm, ep_warm = trainer.warmup_end
-    t_first, ep_first = trainer.first_update
+    t1, c1 = time.perf_counter(), time.process_time()
+    t_warm, ep_warm, c_warm = trainer.warmup_end
+    t_first, ep_first, c_first = trainer.first_update
+    during = trainer.progress.completed - ep_first
     return {
         "loop": f"batched E={num_envs}" + (" XLA" if jit else ""),
         "before_updates_eps": ep_warm / (t_warm - t0),
         "first_round_s": t_first - t_warm,
-        "during_updates_eps": (trainer.progress.completed - ep_first) / (t1 - t_first),
+        "during_updates_eps": during / (t1 - t_first),
+        "before_updates_eps_cpu": ep_warm / (c_warm - c0),
+        "during_updates_eps_cpu": during / (c1 - c_first),
         "update_rounds": int(trainer.progress.update_rounds),
     }
 
@@ -103,9 +106,10 @@ def time_naive(scenario: str, before_episodes: int, during_episodes: int) -> dic
                 for tr in trainers:
                     tr.update(trainers, run.step)
     run.step = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run(before_episodes)
     before = before_episodes / (time.perf_counter() - t0)
+    before_cpu = before_episodes / (time.process_time() - c0)
     # Skip the rest of the warm-up: fill the buffers with copies so that updates start now.
     stored = before_episodes * 25
     while len(trainers[0].replay_buffer) < WARM:
@@ -115,10 +119,12 @@ def time_naive(scenario: str, before_episodes: int, during_episodes: int) -> dic
             tr.replay_buffer.add(obs[0], act[0], rew[0], obs_next[0], done[0])
     run.step = 0
     run(1)  # compile the update functions outside the timing
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run(during_episodes)
     during = during_episodes / (time.perf_counter() - t0)
-    return {"loop": "naive (per-agent, 1 env)", "before_updates_eps": before, "during_updates_eps": during}
+    during_cpu = during_episodes / (time.process_time() - c0)
+    return {"loop": "naive (per-agent, 1 env)", "before_updates_eps": before, "during_updates_eps": during,
+            "before_updates_eps_cpu": before_cpu, "during_updates_eps_cpu": during_cpu}
 
 
 def time_parts(scenario: str, num_envs: int) -> dict:
@@ -210,11 +216,16 @@ def main(argv=None):
             rows.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
     base = rows[0] if not a.skip_naive else None
     print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}")
-    print(f"{'loop':28s} {'eps/s before':>13s} {'eps/s during':>13s} {'x naive before':>15s} {'x naive during':>15s}")
+    print("episodes per wall second, and per CPU second of the process (immune to time the host")
+    print("steals from this virtual machine, which varied between runs here)")
+    print(f"{'loop':28s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s}")
+    print(f"{'':28s} {'wall':>8s} {'wall':>8s} {'before':>8s} {'during':>8s} {'cpu':>8s} {'cpu':>8s} {'before':>8s} {'during':>8s}")
     for r in rows:
-        rb = r["before_updates_eps"] / base["before_updates_eps"] if base else float("nan")
-        rd = r["during_updates_eps"] / base["during_updates_eps"] if base else float("nan")
-        print(f"{r['loop']:28s} {r['before_updates_eps']:13.1f} {r['during_updates_eps']:13.1f} {rb:15.1f} {rd:15.1f}")
+        ratio = lambda k: r[k] / base[k] if base else float("nan")
+        print(f"{r['loop']:28s} {r['before_updates_eps']:8.1f} {r['during_updates_eps']:8.1f} "
+              f"{ratio('before_updates_eps'):8.1f} {ratio('during_updates_eps'):8.1f} "
+              f"{r['before_updates_eps_cpu']:8.1f} {r['during_updates_eps_cpu']:8.1f} "
+              f"{ratio('before_updates_eps_cpu'):8.1f} {ratio('during_updates_eps_cpu'):8.1f}")
     parts = [time_parts(a.scenario, e) for e in a.envs]
     print(f"\n{'E':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} {'act ms':>8s} {'env ms':>8s}")
     for q in parts:

@@ -101,3 +101,15 @@ def test_bernoulli():
               d.sample_np(many, np.random.default_rng(0))):
         assert (s[:, 0] == 1).all() and (s[:, 1] == 0).all()
         assert abs(s[:, 2].mean() - 0.5) < 0.02
+
+
+def test_soft_sample_matches_tfp_relaxed_one_hot_categorical():
+    """The written-out sample has the distribution of TFP's RelaxedOneHotCategorical (temperature 1):
+    per-component means and second moments agree on a large sample."""
+    import tensorflow_probability as tfp
+
+    logits = tf.constant([[1.5, -0.5, 0.0, 2.0, -1.0]] * 40000)
+    ours = SoftCategorical(5).sample(logits, seed=tf.constant([3, 4])).numpy()
+    ref = tfp.distributions.RelaxedOneHotCategorical(1.0, logits=logits).sample(seed=(5, 6)).numpy()
+    np.testing.assert_allclose(ours.mean(0), ref.mean(0), atol=0.01)
+    np.testing.assert_allclose((ours ** 2).mean(0), (ref ** 2).mean(0), atol=0.01)

@@ -135,6 +135,10 @@ class Config:
             return self.learning_starts
         return self.batch_size * self.max_episode_len
 
+    def agent_policies(self, n_agents: int) -> list:
+        """maddpg/ddpg per agent, as the original: the first num_adversaries use adv_policy."""
+        return [self.adv_policy if i < self.num_adversaries else self.good_policy for i in range(n_agents)]
+
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
 

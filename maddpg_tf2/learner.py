@@ -211,9 +211,8 @@ def batch_for_agent(batch: dict, i: int) -> dict:
 
 
 def local_q_flags(config: Config, n_agents: int) -> List[bool]:
-    """ddpg (local critic) per agent: the first num_adversaries agents use adv_policy."""
-    return [(config.adv_policy if i < config.num_adversaries else config.good_policy) == "ddpg"
-            for i in range(n_agents)]
+    """ddpg (local critic) per agent."""
+    return [p == "ddpg" for p in config.agent_policies(n_agents)]
 
 
 def make_estimator_for(config: Config):

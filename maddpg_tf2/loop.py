@@ -120,13 +120,11 @@ def exp_name_for(config: Config) -> str:
     return f"{stem}_{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def policy_types(config: Config, n_agents: int) -> List[str]:
-    """maddpg/ddpg per agent: the first num_adversaries use adv_policy."""
+def check_adversaries(config: Config, n_agents: int) -> None:
     if config.num_adversaries > n_agents:
         raise UserError(
             f"--num-adversaries {config.num_adversaries} exceeds the {n_agents} agents of scenario "
             f"'{config.scenario}'; pass a value from 0 to {n_agents}")
-    return [config.adv_policy if i < config.num_adversaries else config.good_policy for i in range(n_agents)]
 
 
 def build_agents(config: Config, env):
@@ -134,9 +132,9 @@ def build_agents(config: Config, env):
     from maddpg_tf2.learner import Learner
     from maddpg_tf2.policy import Policy
 
+    check_adversaries(config, env.n)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
-    local_q_n = [p == "ddpg" for p in policy_types(config, env.n)]
-    learner = Learner(config, obs_dims, list(env.action_space_n), local_q_n)
+    learner = Learner(config, obs_dims, list(env.action_space_n))  # local critics from the config
     return learner, Policy.from_learner(learner)
 
 

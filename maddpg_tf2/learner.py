@@ -155,27 +155,59 @@ class UpdateSettings:
         return cls(c.gamma, c.tau, c.grad_clip, c.policy_regulariser, c.standardise_rewards)
 
 
+def _joint(batch_i: dict, key: str, parts_key: str):
+    """The joint [B, sum of dims] array of a batch: given by the replay, else concatenated."""
+    return batch_i[key] if key in batch_i else tf.concat(list(batch_i[parts_key]), axis=-1)
+
+
+def _columns(x, dims: Sequence[int]) -> List[tf.Tensor]:
+    """Per-agent column blocks of a joint [B, sum dims] tensor (plain slices: cheaper than SplitV)."""
+    offsets = np.cumsum([0] + list(dims))
+    return [x[:, int(a):int(b)] for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def _with_own_action(act_all, act_dims: Sequence[int], i: int, own) -> List[tf.Tensor]:
+    """The joint action's pieces with agent i's block replaced by `own` (empty pieces left out)."""
+    start = int(sum(act_dims[:i]))
+    end = start + int(act_dims[i])
+    pieces = [act_all[:, :start]] if start > 0 else []
+    pieces.append(own)
+    if end < int(sum(act_dims)):
+        pieces.append(act_all[:, end:])
+    return pieces
+
+
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
                  next_seed: Callable, temperature=None) -> Dict[str, tf.Tensor]:
     """One MADDPG update of agent i from its own batch; returns the original's six numbers.
 
-    batch_i: obs_n / act_n / next_obs_n lists over agents j of [B, .], rew [B], done [B].
+    batch_i: obs_n / act_n / next_obs_n lists over agents j of [B, .], rew [B], done [B]; optionally
+    the joint obs / act / next_obs [B, sum of dims] as well (the critic's input is built from those:
+    a concatenation of two to four pieces rather than of 2N).
     next_seed() gives a fresh stateless seed for every sample drawn.
     """
     me = agents[i]
     obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
+    act_dims = [a.dist.action_size for a in agents]
     rew, done = batch_i["rew"], batch_i["done"]
     rew_used = standardise(rew) if hp.standardise_rewards else rew
+    if me.local_q:
+        critic_in = lambda obs_part, act_parts, own: tf.concat([obs_part[i], own], axis=-1)
+        obs_all, next_obs_all = obs_n, next_obs_n
+    else:
+        critic_in = lambda obs_part, act_parts, own: tf.concat([obs_part] + act_parts, axis=-1)
+        obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
+    act_all = _joint(batch_i, "act", "act_n")
 
     # Critic: target actions from every agent's target actor on its own next observation.
     next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)
                   for j, a in enumerate(agents)]
-    next_q = me.target_critic(critic_input(i, next_obs_n, next_act_n, me.local_q))[:, 0]
+    next_q = me.target_critic(critic_in(next_obs_all, next_act_n, next_act_n[i]))[:, 0]
     y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
     critic_vars = _net_vars(me.critic)
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(critic_vars)
-        q = me.critic(critic_input(i, obs_n, act_n, me.local_q))[:, 0]
+        q = me.critic(critic_in(obs_all, [act_all], act_n[i]))[:, 0]
         q_loss = critic_loss(q, y)
     grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
     me.critic_opt.apply(grads, critic_vars)
@@ -185,9 +217,8 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(actor_vars)
         params = me.actor(obs_n[i])
-        acts = list(act_n)
-        acts[i] = me.dist.sample(params, next_seed(), temperature)
-        q_pi = me.critic(critic_input(i, obs_n, acts, me.local_q))[:, 0]
+        own = me.dist.sample(params, next_seed(), temperature)
+        q_pi = me.critic(critic_in(obs_all, _with_own_action(act_all, act_dims, i, own), own))[:, 0]
         p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
     grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
     me.actor_opt.apply(grads, actor_vars)
@@ -285,10 +316,18 @@ class Learner(tf.Module):
         return metrics
 
     def _train_step_joint(self, joint):
-        split = lambda x, dims: tf.split(x, dims, axis=-1)
-        return self._train_step({
-            "obs_n": split(joint["obs"], self.obs_dims), "act_n": split(joint["act"], self.act_dims),
-            "next_obs_n": split(joint["next_obs"], self.obs_dims), "rew": joint["rew"], "done": joint["done"]})
+        metrics = {}
+        temperature = self.temperature()
+        for i in range(self.n):
+            obs, act, next_obs = joint["obs"][i], joint["act"][i], joint["next_obs"][i]
+            batch_i = {"obs": obs, "act": act, "next_obs": next_obs,
+                       "obs_n": _columns(obs, self.obs_dims), "act_n": _columns(act, self.act_dims),
+                       "next_obs_n": _columns(next_obs, self.obs_dims),
+                       "rew": joint["rew"][i][:, i], "done": joint["done"][i][:, i]}
+            metrics.update(update_agent(i, self.agents, batch_i, self.settings, self._next_seed,
+                                        temperature))
+        self.update_rounds.assign_add(1)
+        return metrics
 
     def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
         """One update round of every agent; batch as the replay returns it (see module docstring).

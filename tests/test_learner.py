@@ -142,3 +142,30 @@ def test_standardised_rewards_centre_the_target():
     m = lrn.train_step(make_batch(4))
     assert abs(float(m["q/target_mean_0"])) < 1e-5
     assert float(m["q/target_std_0"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_joint_batch_gives_the_same_round_as_per_agent_lists():
+    """The replay's joint obs/act/next_obs arrays (sliced in the graph) and the per-agent lists
+    (concatenated in the graph) are the same batch: same metrics, same weights after the round."""
+    lists = make_batch(5)
+    joint = dict(lists, **{k: np.concatenate(lists[f"{k}_n"], axis=-1) for k in ("obs", "act", "next_obs")})
+    joint = {k: v for k, v in joint.items() if not k.endswith("_n")}
+    l1, l2 = make_learner(seed=7), make_learner(seed=7)
+    m1, m2 = l1.train_step(lists), l2.train_step(joint)
+    assert m1.keys() == m2.keys()
+    for k in m1:
+        np.testing.assert_allclose(float(m1[k]), float(m2[k]), rtol=1e-6, err_msg=k)
+    for a1, a2 in zip(l1.agents, l2.agents):
+        for v1, v2 in zip(a1.target_critic.variables_in_order, a2.target_critic.variables_in_order):
+            np.testing.assert_allclose(v1.numpy(), v2.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_own_action_replaces_exactly_its_block():
+    from maddpg_tf2.learner import _columns, _with_own_action
+    act = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
+    dims = [2, 3, 1]
+    join = lambda i, own: tf.concat(_with_own_action(act, dims, i, tf.constant([own])), -1).numpy().tolist()
+    assert join(0, [8.0, 8.0]) == [[8, 8, 3, 4, 5, 6]]
+    assert join(1, [9.0, 9.0, 9.0]) == [[1, 2, 9, 9, 9, 6]]
+    assert join(2, [7.0]) == [[1, 2, 3, 4, 5, 7]]
+    assert [c.numpy().tolist() for c in _columns(act, dims)] == [[[1, 2]], [[3, 4, 5]], [[6]]]

@@ -150,7 +150,7 @@ def time_parts(scenario: str, num_envs: int) -> dict:
     float(next(iter(m.values())))
     t2 = time.perf_counter()
     for _ in range(reps):
-        tr.policy.refresh(tr.learner)
+        tr.policy.refresh_after_step(tr.learner)
     t3 = time.perf_counter()
     for _ in range(200):
         tr.policy.act(obs_n, rng)

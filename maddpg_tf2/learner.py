@@ -289,6 +289,7 @@ class Learner(tf.Module):
         self.rng = tf_generator(seed)
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
         self._read_actors = None
+        self.last_actor_weights = None  # the actors as the latest train_step left them
         self._concrete = {}  # traced train steps (autograph off: plain Python loops over agents)
 
     @property
@@ -333,7 +334,9 @@ class Learner(tf.Module):
         """One update round of every agent; batch as the replay returns it (see module docstring).
 
         Joint arrays (`obs`, `act`, `next_obs` [N, B, sum of dims], as Replay also gives) are used
-        when present: five tensor conversions instead of 3N + 2, the split happens in the graph."""
+        when present: five tensor conversions instead of 3N + 2, the slicing happens in the graph.
+        The same call leaves the updated actor weights in `last_actor_weights` (tensors), which
+        saves the acting policy a second call after every round."""
         f32 = lambda x: tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
         if all(k in batch for k in ("obs", "act", "next_obs")):
             keys, fn = ("obs", "act", "next_obs", "rew", "done"), self._train_step_joint
@@ -345,9 +348,15 @@ class Learner(tf.Module):
             # nested batch cost about 10 ms, as much as the update itself.
             spec = tf.nest.map_structure(
                 lambda t: tf.TensorSpec([t.shape[0], None] + t.shape[2:], tf.float32), batch)
-            self._concrete[fn] = tf.function(fn, jit_compile=bool(self.config.jit_compile),
+            step_and_actors = lambda b: (fn(b), self._actor_tensors())
+            self._concrete[fn] = tf.function(step_and_actors, jit_compile=bool(self.config.jit_compile),
                                              autograph=False).get_concrete_function(spec)
-        return self._concrete[fn](batch)
+        metrics, self.last_actor_weights = self._concrete[fn](batch)
+        return metrics
+
+    def _actor_tensors(self) -> List[List[tf.Tensor]]:
+        # Read after the round's updates: automatic control dependencies order them after the writes.
+        return [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents]
 
     # -------------------------------------------------------------- evaluation helpers
     def actor_params(self, obs_n, target: bool = False) -> List[tf.Tensor]:
@@ -369,7 +378,5 @@ class Learner(tf.Module):
         Read in one compiled call: reading variables one by one costs an eager op each, and this
         runs after every update round."""
         if self._read_actors is None:
-            self._read_actors = tf.function(
-                lambda: [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents],
-                autograph=False).get_concrete_function()
+            self._read_actors = tf.function(self._actor_tensors, autograph=False).get_concrete_function()
         return [[t.numpy() for t in ts] for ts in self._read_actors()]

@@ -296,7 +296,7 @@ class Trainer:
             if c.log_grad_variance and self.progress.update_rounds % c.log_grad_variance_interval == 0:
                 from maddpg_tf2.grad_variance import log_grad_variance
                 log_grad_variance(self, batch)  # same batch, own seeds: training is unchanged
-        self.policy.refresh(self.learner)
+        self.policy.refresh_after_step(self.learner)
 
     def _log_scalars(self, mean, agent_means) -> None:
         metrics = {"reward/episode": mean}

@@ -30,8 +30,12 @@ class Policy:
         return cls(learner.dists, learner.actor_weights())
 
     def refresh(self, learner) -> None:
-        """Copy the learner's current actor weights (after an update round)."""
+        """Copy the learner's current actor weights."""
         self.weights_n = [self._as_f32(w) for w in learner.actor_weights()]
+
+    def refresh_after_step(self, learner) -> None:
+        """Copy the actor weights the learner's latest train step returned (no second TF call)."""
+        self.weights_n = [[np.asarray(t, np.float32) for t in ts] for ts in learner.last_actor_weights]
 
     @property
     def n(self) -> int:

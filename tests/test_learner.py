@@ -169,3 +169,17 @@ def test_own_action_replaces_exactly_its_block():
     assert join(1, [9.0, 9.0, 9.0]) == [[1, 2, 9, 9, 9, 6]]
     assert join(2, [7.0]) == [[1, 2, 3, 4, 5, 7]]
     assert [c.numpy().tolist() for c in _columns(act, dims)] == [[[1, 2]], [[3, 4, 5]], [[6]]]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_train_step_returns_the_actors_it_left(jit):
+    """last_actor_weights (returned by the train step itself) are the updated actors, not a read
+    from before the round's writes (with and without XLA)."""
+    lrn = make_learner(seed=2, jit_compile=jit)
+    before = lrn.actor_weights()
+    lrn.train_step(make_batch(6))
+    after = lrn.actor_weights()
+    for ts, ws, old in zip(lrn.last_actor_weights, after, before):
+        for t, w in zip(ts, ws):
+            np.testing.assert_array_equal(t.numpy(), w)
+    assert not np.array_equal(after[0][0], before[0][0])

@@ -206,7 +206,13 @@ def main(argv=None):
     p.add_argument("--xla", action="store_true", help="also time the batched loops with --jit-compile")
     p.add_argument("--memory", action="store_true", help="also fill a full 1e6 replay and report memory")
     p.add_argument("--json", default=None, help="write all figures here")
+    p.add_argument("--threads", type=int, nargs=2, metavar=("INTRA", "INTER"),
+                   default=[Config.intra_op_threads, Config.inter_op_threads],
+                   help="TensorFlow intra-op and inter-op threads for every loop (default: the trainer's)")
     a = p.parse_args(argv)
+    from maddpg_tf2.tf_threads import configure_tf_threads
+    if not configure_tf_threads(*a.threads):
+        raise SystemExit("TensorFlow started before its threads could be set")
     rows = []
     if not a.skip_naive:
         rows.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))

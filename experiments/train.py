@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--quiet", action="store_true", default=d.quiet, help="no progress bar")
     new.add_argument("--buffer-size", type=int, default=d.buffer_size, help="replay capacity in transitions")
     new.add_argument("--jit-compile", action="store_true", default=d.jit_compile, help="compile the train step with XLA")
+    new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
+    new.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, help="TensorFlow ops run side by side (0: TensorFlow's choice)")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
 
     est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
@@ -157,6 +159,9 @@ def validate(c: Config) -> None:
     for flag, value in positive.items():
         if value <= 0:
             raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
+    for flag, value in {"--intra-op-threads": c.intra_op_threads, "--inter-op-threads": c.inter_op_threads}.items():
+        if value < 0:
+            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads, got {value}")
     if c.grad_variance_draws < 2:
         raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
     for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():

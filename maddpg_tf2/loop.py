@@ -39,6 +39,8 @@ def run(config: Config) -> int:
     preflight(config)
     from maddpg_tf2.quiet_import import import_tensorflow_quietly
     import_tensorflow_quietly()
+    from maddpg_tf2.tf_threads import configure_tf_threads
+    configure_tf_threads(config.intra_op_threads, config.inter_op_threads)  # before any TF op runs
     _seed_everything(config.seed)
     if config.display:
         from maddpg_tf2.playback import display

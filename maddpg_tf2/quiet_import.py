@@ -23,7 +23,7 @@ def import_tensorflow_quietly() -> None:
             import tensorflow as tf
             import tensorflow_probability  # noqa: F401  (registers its own start-up messages)
 
-            tf.constant(0.0)  # device discovery (the CUDA probe on machines without a GPU)
+            tf.config.list_physical_devices()  # device discovery (the CUDA probe), no runtime started
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)

@@ -265,6 +265,7 @@ BAD = {
     "episode_len": (["--max-episode-len", 0], "--max-episode-len must be a positive integer"),
     "actor_lr": (["--actor-lr", "-1"], "--actor-lr must be positive"),
     "variance_draws": (["--grad-variance-draws", 1], "--grad-variance-draws must be at least 2"),
+    "threads": (["--inter-op-threads", -1], "--inter-op-threads must be 0 (TensorFlow's choice) or a positive"),
     "restore_none": (["--restore", "--save-dir", "{tmp}/nothing"], "--restore found no checkpoint in"),
     "display_none": (["--display", "--load-dir", "{tmp}/nothing"], "--display found no checkpoint in"),
     "benchmark_none": (["--benchmark", "--save-dir", "{tmp}/nothing"], "--benchmark found no checkpoint in"),

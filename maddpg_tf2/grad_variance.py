@@ -19,7 +19,7 @@ import tensorflow as tf
 from maddpg_tf2.seeding import tf_generator
 
 from maddpg_tf2.estimators import gradient_variance
-from maddpg_tf2.learner import _net_vars, actor_loss, batch_for_agent, critic_input
+from maddpg_tf2.learner import _net_vars, actor_loss, batch_for_agent, critic_input, q_value
 
 _SEED_OFFSET = 7919  # keeps the probe's stream apart from the learner's one for the same run seed
 
@@ -47,7 +47,7 @@ class GradVarianceProbe:
                 acts = list(act_n)
                 acts[i] = me.dist.sample(params, self.rng.uniform_full_int([2], dtype=tf.int32),
                                          temperature)
-                q_pi = me.critic(critic_input(i, obs_n, acts, me.local_q))[:, 0]
+                q_pi = q_value(me.critic, critic_input(i, obs_n, acts, me.local_q))
                 loss = actor_loss(q_pi, params, self.learner.settings.policy_regulariser)
             grads_list.append(tape.gradient(loss, actor_vars))
         return grads_list

@@ -136,6 +136,11 @@ def _net_vars(net) -> List[tf.Variable]:
     return list(net.trainable_variables)
 
 
+def q_value(critic, x):
+    """The critic's [B, 1] output as [B] (a reshape: no copy, unlike slicing column 0)."""
+    return tf.reshape(critic(x), [-1])
+
+
 def critic_input(i, obs_n, act_n, local_q):
     if local_q:
         return tf.concat([obs_n[i], act_n[i]], axis=-1)
@@ -202,12 +207,12 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     # Critic: target actions from every agent's target actor on its own next observation.
     next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)
                   for j, a in enumerate(agents)]
-    next_q = me.target_critic(critic_in(next_obs_all, next_act_n, next_act_n[i]))[:, 0]
+    next_q = q_value(me.target_critic, critic_in(next_obs_all, next_act_n, next_act_n[i]))
     y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
     critic_vars = _net_vars(me.critic)
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(critic_vars)
-        q = me.critic(critic_in(obs_all, [act_all], act_n[i]))[:, 0]
+        q = q_value(me.critic, critic_in(obs_all, [act_all], act_n[i]))
         q_loss = critic_loss(q, y)
     grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
     me.critic_opt.apply(grads, critic_vars)
@@ -218,7 +223,7 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
         tape.watch(actor_vars)
         params = me.actor(obs_n[i])
         own = me.dist.sample(params, next_seed(), temperature)
-        q_pi = me.critic(critic_in(obs_all, _with_own_action(act_all, act_dims, i, own), own))[:, 0]
+        q_pi = q_value(me.critic, critic_in(obs_all, _with_own_action(act_all, act_dims, i, own), own))
         p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
     grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
     me.actor_opt.apply(grads, actor_vars)
@@ -369,7 +374,7 @@ class Learner(tf.Module):
         out = []
         for i, a in enumerate(self.agents):
             net = a.target_critic if target else a.critic
-            out.append(net(critic_input(i, obs_n, act_n, a.local_q))[:, 0])
+            out.append(q_value(net, critic_input(i, obs_n, act_n, a.local_q)))
         return out
 
     def actor_weights(self) -> List[List[np.ndarray]]:

@@ -196,6 +196,24 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def time_in_child(a, intra: int, inter: int) -> list:
+    """The batched loops of this run again in a fresh process with other TensorFlow thread pools."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "child.json")
+        cmd = [sys.executable, os.path.abspath(__file__), "--scenario", a.scenario, "--skip-naive",
+               "--during-episodes", str(a.during_episodes), "--threads", str(intra), str(inter),
+               "--json", out, "--envs", *map(str, a.envs)] + (["--xla"] if a.xla else [])
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            rows = json.load(f)["loops"]
+    for r in rows:
+        r["loop"] += f" threads {intra}/{inter}"
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default="simple_spread")
@@ -209,6 +227,9 @@ def main(argv=None):
     p.add_argument("--threads", type=int, nargs=2, metavar=("INTRA", "INTER"),
                    default=[Config.intra_op_threads, Config.inter_op_threads],
                    help="TensorFlow intra-op and inter-op threads for every loop (default: the trainer's)")
+    p.add_argument("--also-threads", type=int, nargs=2, action="append", default=[], metavar=("INTRA", "INTER"),
+                   help="also time the batched loops with these thread settings (in a child process, "
+                        "since TensorFlow fixes its pools at start); repeatable")
     a = p.parse_args(argv)
     from maddpg_tf2.tf_threads import configure_tf_threads
     if not configure_tf_threads(*a.threads):
@@ -220,8 +241,11 @@ def main(argv=None):
         rows.append(time_batched(a.scenario, e, a.during_episodes))
         if a.xla:
             rows.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
+    for intra, inter in a.also_threads:
+        rows.extend(time_in_child(a, intra, inter))
     base = rows[0] if not a.skip_naive else None
-    print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}")
+    print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}, "
+          f"TF threads intra {a.threads[0]} inter {a.threads[1]} unless a row says otherwise")
     print("episodes per wall second, and per CPU second of the process (immune to time the host")
     print("steals from this virtual machine, which varied between runs here)")
     print(f"{'loop':28s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s}")

@@ -214,6 +214,23 @@ def time_in_child(a, intra: int, inter: int) -> list:
     return rows
 
 
+def median_rows(runs: list) -> list:
+    """One row per loop (first-seen order): the median of every figure over its repeats, and the
+    during-updates range."""
+    by_loop = {}
+    for r in runs:
+        by_loop.setdefault(r["loop"], []).append(r)
+    rows = []
+    for loop, rs in by_loop.items():
+        row = {k: float(np.median([r[k] for r in rs])) for k, v in rs[0].items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        during = [r["during_updates_eps"] for r in rs]
+        row.update(loop=loop, repeats=len(rs), during_updates_eps_min=min(during),
+                   during_updates_eps_max=max(during))
+        rows.append(row)
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default="simple_spread")
@@ -230,19 +247,24 @@ def main(argv=None):
     p.add_argument("--also-threads", type=int, nargs=2, action="append", default=[], metavar=("INTRA", "INTER"),
                    help="also time the batched loops with these thread settings (in a child process, "
                         "since TensorFlow fixes its pools at start); repeatable")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="time every loop this many times, interleaved, and report the medians (the host's "
+                        "speed drifts over minutes; interleaving spreads that over all loops)")
     a = p.parse_args(argv)
     from maddpg_tf2.tf_threads import configure_tf_threads
     if not configure_tf_threads(*a.threads):
         raise SystemExit("TensorFlow started before its threads could be set")
-    rows = []
-    if not a.skip_naive:
-        rows.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
-    for e in a.envs:
-        rows.append(time_batched(a.scenario, e, a.during_episodes))
-        if a.xla:
-            rows.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
-    for intra, inter in a.also_threads:
-        rows.extend(time_in_child(a, intra, inter))
+    runs = []
+    for _ in range(a.repeats):
+        if not a.skip_naive:
+            runs.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
+        for e in a.envs:
+            runs.append(time_batched(a.scenario, e, a.during_episodes))
+            if a.xla:
+                runs.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
+        for intra, inter in a.also_threads:
+            runs.extend(time_in_child(a, intra, inter))
+    rows = median_rows(runs)
     base = rows[0] if not a.skip_naive else None
     print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}, "
           f"TF threads intra {a.threads[0]} inter {a.threads[1]} unless a row says otherwise")
@@ -255,7 +277,8 @@ def main(argv=None):
         print(f"{r['loop']:28s} {r['before_updates_eps']:8.1f} {r['during_updates_eps']:8.1f} "
               f"{ratio('before_updates_eps'):8.1f} {ratio('during_updates_eps'):8.1f} "
               f"{r['before_updates_eps_cpu']:8.1f} {r['during_updates_eps_cpu']:8.1f} "
-              f"{ratio('before_updates_eps_cpu'):8.1f} {ratio('during_updates_eps_cpu'):8.1f}")
+              f"{ratio('before_updates_eps_cpu'):8.1f} {ratio('during_updates_eps_cpu'):8.1f}"
+              f"   during {r['during_updates_eps_min']:.1f}-{r['during_updates_eps_max']:.1f} over {r['repeats']} run(s)")
     parts = [time_parts(a.scenario, e) for e in a.envs]
     print(f"\n{'E':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} {'act ms':>8s} {'env ms':>8s}")
     for q in parts:
@@ -267,7 +290,7 @@ def main(argv=None):
               f"RSS added {mem['rss_added_mib']:.1f} MiB, peak RSS {mem['peak_rss_mib']:.1f} MiB")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"loops": rows, "parts": parts, "memory": mem}, f, indent=1)
+            json.dump({"loops": rows, "runs": runs, "parts": parts, "memory": mem}, f, indent=1)
 
 
 if __name__ == "__main__":

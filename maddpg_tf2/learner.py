@@ -197,12 +197,17 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     rew, done = batch_i["rew"], batch_i["done"]
     rew_used = standardise(rew) if hp.standardise_rewards else rew
     if me.local_q:
-        critic_in = lambda obs_part, act_parts, own: tf.concat([obs_part[i], own], axis=-1)
         obs_all, next_obs_all = obs_n, next_obs_n
     else:
-        critic_in = lambda obs_part, act_parts, own: tf.concat([obs_part] + act_parts, axis=-1)
         obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
     act_all = _joint(batch_i, "act", "act_n")
+
+    def critic_in(obs, act_pieces, own):
+        """A ddpg critic sees agent i's observation and own action; a maddpg critic all
+        observations (joint) and the joint action (given as pieces in agent order)."""
+        if me.local_q:
+            return tf.concat([obs[i], own], axis=-1)
+        return tf.concat([obs] + list(act_pieces), axis=-1)
 
     # Critic: target actions from every agent's target actor on its own next observation.
     next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)

@@ -50,9 +50,10 @@ class TimedTrainer(Trainer):
             self.first_update = (time.perf_counter(), self.progress.completed, time.process_time())
 
 
-def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0, jit: bool = False) -> dict:
+def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0, jit: bool = False,
+                 batch_size: int = 1024) -> dict:
     config = Config(scenario=scenario, num_envs=num_envs, seed=seed, quiet=True, save_rate=10 ** 9, jit_compile=jit,
-                    num_episodes=WARM // 25 + during_episodes, save_dir="/tmp/maddpg_speed/ckpt",
+                    batch_size=batch_size, num_episodes=batch_size + during_episodes, save_dir="/tmp/maddpg_speed/ckpt",
                     plots_dir="/tmp/maddpg_speed/curves", exp_name="speed")
     trainer = TimedTrainer(config)
     trainer.logger.message = lambda text: None
@@ -63,7 +64,7 @@ def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int =
     t_first, ep_first, c_first = trainer.first_update
     during = trainer.progress.completed - ep_first
     return {
-        "loop": f"batched E={num_envs}" + (" XLA" if jit else ""),
+        "loop": f"batched E={num_envs}" + (" XLA" if jit else "") + (f" B={batch_size}" if batch_size != 1024 else ""),
         "before_updates_eps": ep_warm / (t_warm - t0),
         "first_round_s": t_first - t_warm,
         "during_updates_eps": during / (t1 - t_first),
@@ -127,13 +128,13 @@ def time_naive(scenario: str, before_episodes: int, during_episodes: int) -> dic
             "before_updates_eps_cpu": before_cpu, "during_updates_eps_cpu": during_cpu}
 
 
-def time_parts(scenario: str, num_envs: int) -> dict:
+def time_parts(scenario: str, num_envs: int, batch_size: int = 1024) -> dict:
     """Update round (sample + compiled train step) and acting, from a trainer with a warm replay."""
-    config = Config(scenario=scenario, num_envs=num_envs, seed=0, quiet=True)
+    config = Config(scenario=scenario, num_envs=num_envs, seed=0, quiet=True, batch_size=batch_size)
     tr = Trainer(config)
     rng = np.random.default_rng(0)
     obs_n = tr.env.reset()
-    for _ in range(WARM // num_envs + 1):
+    for _ in range(config.min_replay_size // num_envs + 1):
         act_n = tr.policy.act(obs_n, rng)
         new_obs_n, rew, done, _ = tr.env.step(act_n)
         tr.replay.add(obs_n, act_n, rew, new_obs_n, done)
@@ -204,6 +205,7 @@ def time_in_child(a, intra: int, inter: int) -> list:
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "child.json")
         cmd = [sys.executable, os.path.abspath(__file__), "--scenario", a.scenario, "--skip-naive",
+               "--batch-size", str(a.batch_size),
                "--during-episodes", str(a.during_episodes), "--threads", str(intra), str(inter),
                "--json", out, "--envs", *map(str, a.envs)] + (["--xla"] if a.xla else [])
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -247,10 +249,14 @@ def main(argv=None):
     p.add_argument("--also-threads", type=int, nargs=2, action="append", default=[], metavar=("INTRA", "INTER"),
                    help="also time the batched loops with these thread settings (in a child process, "
                         "since TensorFlow fixes its pools at start); repeatable")
+    p.add_argument("--batch-size", type=int, default=1024,
+                   help="batch of the batched loops (the naive loop keeps the original's 1024: pass --skip-naive)")
     p.add_argument("--repeats", type=int, default=1,
                    help="time every loop this many times, interleaved, and report the medians (the host's "
                         "speed drifts over minutes; interleaving spreads that over all loops)")
     a = p.parse_args(argv)
+    if a.batch_size != 1024 and not a.skip_naive:
+        p.error("--batch-size other than 1024 needs --skip-naive (the naive loop is the original's, batch 1024)")
     from maddpg_tf2.tf_threads import configure_tf_threads
     if not configure_tf_threads(*a.threads):
         raise SystemExit("TensorFlow started before its threads could be set")
@@ -259,15 +265,18 @@ def main(argv=None):
         if not a.skip_naive:
             runs.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
         for e in a.envs:
-            runs.append(time_batched(a.scenario, e, a.during_episodes))
+            runs.append(time_batched(a.scenario, e, a.during_episodes, batch_size=a.batch_size))
             if a.xla:
-                runs.append(time_batched(a.scenario, e, a.during_episodes, jit=True))
+                runs.append(time_batched(a.scenario, e, a.during_episodes, jit=True, batch_size=a.batch_size))
         for intra, inter in a.also_threads:
             runs.extend(time_in_child(a, intra, inter))
     rows = median_rows(runs)
     base = rows[0] if not a.skip_naive else None
     print(f"\n{a.scenario}, default hyperparameters, {os.cpu_count()} cores, TF {tf.__version__}, "
           f"TF threads intra {a.threads[0]} inter {a.threads[1]} unless a row says otherwise")
+    gpus = tf.config.list_logical_devices("GPU")
+    print(f"train step on {gpus[0].name} (TensorFlow places it there); acting, environments and replay in "
+          f"numpy on the CPU" if gpus else "CPU only: no GPU visible to TensorFlow")
     print("episodes per wall second, and per CPU second of the process (immune to time the host")
     print("steals from this virtual machine, which varied between runs here)")
     print(f"{'loop':28s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s} {'before':>8s} {'during':>8s} {'x naive':>8s} {'x naive':>8s}")
@@ -279,7 +288,7 @@ def main(argv=None):
               f"{r['before_updates_eps_cpu']:8.1f} {r['during_updates_eps_cpu']:8.1f} "
               f"{ratio('before_updates_eps_cpu'):8.1f} {ratio('during_updates_eps_cpu'):8.1f}"
               f"   during {r['during_updates_eps_min']:.1f}-{r['during_updates_eps_max']:.1f} over {r['repeats']} run(s)")
-    parts = [time_parts(a.scenario, e) for e in a.envs]
+    parts = [time_parts(a.scenario, e, a.batch_size) for e in a.envs]
     print(f"\n{'E':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} {'act ms':>8s} {'env ms':>8s}")
     for q in parts:
         print(f"{q['num_envs']:4d} {q['sample_ms']:10.2f} {q['train_step_ms']:9.2f} {q['policy_refresh_ms']:11.2f} "

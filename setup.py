@@ -26,8 +26,9 @@ setup(
         "pillow>=9.0",
     ],
     extras_require={
-        "test": ["pytest>=7.0"],
-        "window": ["pyglet>=1.5"],
+        # The test extra brings the video writer too, so that the MP4 path is tested.
+        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4"],
+        "video": ["imageio-ffmpeg>=0.4"],
     },
     entry_points={
         "console_scripts": [

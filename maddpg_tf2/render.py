@@ -91,9 +91,12 @@ def save_animation(frames, path, fps=10):
         except ImportError:
             raise RuntimeError('writing %s needs the imageio-ffmpeg package (pip install imageio-ffmpeg); '
                                'or save a .gif instead' % path) from None
-        with imageio.v2.get_writer(path, fps=fps) as writer:
+        # H.264 in yuv420p needs even sides: pad odd ones by repeating the edge instead of letting
+        # imageio rescale every frame to a multiple of 16 (and warn about it).
+        pad = lambda f: np.pad(f, ((0, f.shape[0] % 2), (0, f.shape[1] % 2), (0, 0)), mode='edge')
+        with imageio.v2.get_writer(path, fps=fps, macro_block_size=2) as writer:
             for frame in frames:
-                writer.append_data(frame)
+                writer.append_data(pad(frame))
     else:
         raise ValueError('save_animation: unsupported extension %r for %s (use .gif or .mp4)' % (ext, path))
     return path

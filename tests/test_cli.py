@@ -235,6 +235,14 @@ def test_display_without_display_writes_gif(main, capsys, tmp_path):
     frames = iio.imread(path, index=None)
     assert frames.shape[0] == 2 * 5 and frames.shape[-1] in (3, 4)
 
+    # MP4 (the optional imageio-ffmpeg package): the same episodes as a video file
+    pytest.importorskip("imageio_ffmpeg")
+    rc, out, err = main(capsys, "--display", "--display-episodes", 1, "--display-file", tmp_path / "run.mp4", *common)
+    assert rc == 0, err
+    video = iio.imread(tmp_path / "run.mp4", index=None)
+    assert video.shape[0] == 5 and video.shape[-1] == 3
+    assert abs(video.shape[1] - frames.shape[1]) <= 1 and abs(video.shape[2] - frames.shape[2]) <= 1  # even sides
+
 
 # ---------------------------------------------------------------------------- bad inputs
 

@@ -96,3 +96,13 @@ def test_save_animation_gif_and_missing_ffmpeg(tmp_path, monkeypatch):
         render.save_animation(frames, tmp_path / 'anim.mp4')
     with pytest.raises(ValueError, match='extension'):
         render.save_animation(frames, tmp_path / 'anim.xyz')
+
+
+def test_save_animation_mp4_keeps_frames_and_pads_odd_sides(tmp_path):
+    pytest.importorskip('imageio_ffmpeg')
+    import imageio
+
+    frames = [np.full((21, 30, 3), v, dtype=np.uint8) for v in (0, 128, 255)]
+    video = imageio.v3.imread(render.save_animation(frames, tmp_path / 'anim.mp4', fps=5), index=None)
+    assert video.shape == (3, 22, 30, 3)  # odd height padded by one row, not rescaled
+    np.testing.assert_allclose(video[:, 10, 10, 0], [0, 128, 255], atol=3)  # lossy codec

@@ -102,12 +102,13 @@ def display(config: Config) -> int:
     frames = []
     done_episodes = 0
     try:
-        while episodes is None or done_episodes < episodes:
+        while (episodes is None or done_episodes < episodes) and not (window is not None and window.closed_by_user):
             obs_n = env.reset()
             for _ in range(config.max_episode_len):
                 frame = env.render(0)
                 if window is not None:
-                    window.show(frame)
+                    if not window.show(frame):
+                        break  # the user closed the window: the display is over
                     time.sleep(0.1)
                 else:
                     frames.append(frame)

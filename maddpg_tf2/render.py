@@ -124,10 +124,18 @@ class Window:
         import matplotlib.pyplot as plt
         return plt.fignum_exists(self._figure.number)
 
-    def show(self, frame):
+    @property
+    def closed_by_user(self) -> bool:
+        """The window was opened and is gone: someone closed it."""
+        return self._figure is not None and not self.isopen
+
+    def show(self, frame) -> bool:
+        """Draw the frame; False (and nothing drawn) once the user has closed the window."""
         import matplotlib.pyplot as plt
 
-        if not self.isopen:
+        if self.closed_by_user:
+            return False
+        if self._figure is None:
             plt.ion()
             self._figure, axes = plt.subplots(num=self.title)
             axes.set_axis_off()
@@ -137,6 +145,7 @@ class Window:
             self._image.set_data(frame)
         self._figure.canvas.draw_idle()
         plt.pause(0.001)  # lets the GUI event loop draw
+        return True
 
     def close(self):
         if self._figure is not None:

@@ -1,5 +1,9 @@
-"""Rendering without a display: frames as arrays, the original's camera, colours where they belong."""
+"""Rendering: frames as arrays without a display, the original's camera, colours where they belong, and
+a real window on a virtual screen (Xvfb) where one can be started."""
+import importlib.util
 import logging
+import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -106,3 +110,67 @@ def test_save_animation_mp4_keeps_frames_and_pads_odd_sides(tmp_path):
     video = imageio.v3.imread(render.save_animation(frames, tmp_path / 'anim.mp4', fps=5), index=None)
     assert video.shape == (3, 22, 30, 3)  # odd height padded by one row, not rescaled
     np.testing.assert_allclose(video[:, 10, 10, 0], [0, 128, 255], atol=3)  # lossy codec
+
+
+def test_window_stays_closed_once_the_user_closes_it():
+    import matplotlib.pyplot as plt
+
+    window = render.Window('test')
+    frame = np.zeros((10, 12, 3), np.uint8)
+    assert window.show(frame) and window.isopen and not window.closed_by_user
+    plt.close(window._figure)  # what the window manager does when the user closes it
+    assert window.closed_by_user
+    assert window.show(frame) is False and not window.isopen  # not reopened
+    window.close()
+    assert not window.closed_by_user
+
+
+def _start_virtual_display():
+    """An Xvfb display for a real window, or None where Xvfb or Tk is missing."""
+    import shutil
+    import subprocess
+    import time
+
+    if shutil.which('Xvfb') is None or importlib.util.find_spec('tkinter') is None:
+        return None, None
+    for number in range(90, 100):
+        if os.path.exists('/tmp/.X11-unix/X%d' % number) or os.path.exists('/tmp/.X%d-lock' % number):
+            continue
+        proc = subprocess.Popen(['Xvfb', ':%d' % number, '-screen', '0', '800x600x24'],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            if os.path.exists('/tmp/.X11-unix/X%d' % number):
+                return ':%d' % number, proc
+            time.sleep(0.1)
+        proc.kill()
+    return None, None
+
+
+def test_display_opens_a_real_window_on_a_virtual_screen(tmp_path):
+    """--display with a display: a Tk window shows the episodes and no animation file is written."""
+    import subprocess
+    import sys
+
+    display, xvfb = _start_virtual_display()
+    if display is None:
+        pytest.skip('needs Xvfb and Tk for a real window')
+    try:
+        train = pathlib.Path(__file__).resolve().parents[1] / 'experiments' / 'train.py'
+        common = ['--scenario', 'simple', '--max-episode-len', '5', '--batch-size', '8', '--quiet',
+                  '--save-dir', str(tmp_path / 's'), '--plots-dir', str(tmp_path / 'p'), '--exp-name', 'w']
+        env = dict(os.environ, DISPLAY=display)
+        env.pop('MPLBACKEND', None)  # let matplotlib pick its GUI backend, as a user's session would
+        subprocess.run([sys.executable, str(train), '--num-episodes', '2', '--save-rate', '1', *common],
+                       env=env, check=True, capture_output=True, timeout=180)
+        probe = ('import matplotlib.pyplot as plt; from maddpg_tf2 import render; w = render.Window(); '
+                 'import numpy as np; w.show(np.zeros((8, 8, 3), np.uint8)); '
+                 'print(type(w._figure.canvas).__name__, w._figure.canvas.manager.window.winfo_viewable())')
+        out = subprocess.run([sys.executable, '-c', probe], env=env, check=True, capture_output=True,
+                             text=True, timeout=120).stdout.split()
+        assert out == ['FigureCanvasTkAgg', '1']
+        r = subprocess.run([sys.executable, str(train), '--display', '--display-episodes', '1', *common],
+                           env=env, capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        assert 'wrote' not in r.stdout and not list((tmp_path / 'p').glob('*display*'))
+    finally:
+        xvfb.kill()

@@ -66,8 +66,9 @@ class Scenario:
     landmark_collide: Tuple[bool, ...] = ()
     agent_movable: Tuple[bool, ...] = ()
     agent_silent: Tuple[bool, ...] = ()
-    agent_accel: Tuple[float, ...] = ()  # None -> the environment's default sensitivity 5.0
-    agent_max_speed: Tuple[float, ...] = ()  # None -> no clamp
+    # Per agent; None (or leaving the tuple empty: every agent) means the original Agent's default:
+    agent_accel: Tuple[float, ...] = ()  # the environment's default sensitivity 5.0
+    agent_max_speed: Tuple[float, ...] = ()  # no clamp
     adversary: Tuple[bool, ...] = ()
 
     # per-episode variables: name -> (shape per world, dtype)
@@ -78,7 +79,7 @@ class Scenario:
         self.num_agents, self.num_landmarks, self.num_entities = A, L, A + L
         self.entity_names = tuple(self.agent_names) + tuple(self.landmark_names)
         self.size = np.array(tuple(self.agent_size) + tuple(self.landmark_size), dtype=np.float64)
-        max_speed = [np.inf if s is None else s for s in self.agent_max_speed] + [np.inf] * L
+        max_speed = [np.inf if s is None else s for s in self.agent_max_speed or (None,) * A] + [np.inf] * L
         self.params = physics.EntityParams(
             size=self.size,
             mass=np.ones(A + L),
@@ -87,7 +88,8 @@ class Scenario:
             max_speed=np.array(max_speed, dtype=np.float64),
         )
         self.collide_pairs = self.params.collide_pairs
-        self.sensitivity = np.array([physics.SENSITIVITY if a is None else a for a in self.agent_accel])
+        self.sensitivity = np.array([physics.SENSITIVITY if a is None else a
+                                     for a in self.agent_accel or (None,) * A])
         self._layouts = None
         self._constants = {}
 

@@ -14,8 +14,6 @@ class Simple(Scenario):
     landmark_collide = (False,)
     agent_movable = (True,)
     agent_silent = (True,)
-    agent_accel = (None,)
-    agent_max_speed = (None,)
     adversary = (False,)
 
     COLORS = np.array([[0.25, 0.25, 0.25], [0.75, 0.25, 0.25]])

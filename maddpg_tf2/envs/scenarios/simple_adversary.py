@@ -18,8 +18,6 @@ class SimpleAdversary(Scenario):
     landmark_collide = (False,) * 2
     agent_movable = (True,) * A
     agent_silent = (True,) * A
-    agent_accel = (None,) * A
-    agent_max_speed = (None,) * A
     adversary = (True, False, False)
     var_specs = {"goal": ((), np.int64)}  # goal landmark index, shared by all agents
 

@@ -19,8 +19,6 @@ class SimpleCrypto(Scenario):
     landmark_collide = (False,) * 2
     agent_movable = (False,) * 3
     agent_silent = (False,) * 3
-    agent_accel = (None,) * 3
-    agent_max_speed = (None,) * 3
     adversary = (True, False, False)
     # goal: landmark whose colour (one-hot of its index over dim_c) is the message;
     # key: landmark whose colour is the key (drawn after the goal, as the original)

@@ -19,8 +19,6 @@ class SimplePush(Scenario):
     landmark_collide = (False,) * 2
     agent_movable = (True,) * 2
     agent_silent = (True,) * 2
-    agent_accel = (None,) * 2
-    agent_max_speed = (None,) * 2
     adversary = (True, False)
     var_specs = {"goal": ((), np.int64)}
 

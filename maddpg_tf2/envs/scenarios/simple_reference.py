@@ -19,8 +19,6 @@ class SimpleReference(Scenario):
     landmark_collide = (False,) * 3
     agent_movable = (True,) * 2
     agent_silent = (False,) * 2
-    agent_accel = (None,) * 2
-    agent_max_speed = (None,) * 2
     adversary = (False, False)
     # goal_b[:, i]: landmark that agent i's partner (its goal_a) must reach; agent 0's drawn first
     var_specs = {"goal_b": ((2,), np.int64)}

@@ -20,8 +20,6 @@ class SimpleSpeakerListener(Scenario):
     landmark_collide = (False,) * 3
     agent_movable = (False, True)
     agent_silent = (False, True)
-    agent_accel = (None,) * 2
-    agent_max_speed = (None,) * 2
     adversary = (False, False)
     var_specs = {"goal_b": ((), np.int64)}  # the landmark the listener must reach
 

@@ -19,8 +19,6 @@ class SimpleSpread(Scenario):
     landmark_collide = (False,) * N
     agent_movable = (True,) * N
     agent_silent = (True,) * N
-    agent_accel = (None,) * N
-    agent_max_speed = (None,) * N
     adversary = (False,) * N
 
     # one set of pairs, one product: landmark-agent [L, A] then agent-agent [A, A] (self-pairs included)

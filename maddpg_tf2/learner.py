@@ -141,10 +141,13 @@ def q_value(critic, x):
     return tf.reshape(critic(x), [-1])
 
 
-def critic_input(i, obs_n, act_n, local_q):
+def critic_input(i, obs_n, act_n, local_q, obs_all=None):
+    """A ddpg critic sees agent i's observation and action; a maddpg critic every observation and
+    action. obs_all: the joint observation when already at hand (one piece instead of N)."""
     if local_q:
         return tf.concat([obs_n[i], act_n[i]], axis=-1)
-    return tf.concat(list(obs_n) + list(act_n), axis=-1)
+    obs = list(obs_n) if obs_all is None else [obs_all]
+    return tf.concat(obs + list(act_n), axis=-1)
 
 
 @dataclass
@@ -171,53 +174,32 @@ def _columns(x, dims: Sequence[int]) -> List[tf.Tensor]:
     return [x[:, int(a):int(b)] for a, b in zip(offsets[:-1], offsets[1:])]
 
 
-def _with_own_action(act_all, act_dims: Sequence[int], i: int, own) -> List[tf.Tensor]:
-    """The joint action's pieces with agent i's block replaced by `own` (empty pieces left out)."""
-    start = int(sum(act_dims[:i]))
-    end = start + int(act_dims[i])
-    pieces = [act_all[:, :start]] if start > 0 else []
-    pieces.append(own)
-    if end < int(sum(act_dims)):
-        pieces.append(act_all[:, end:])
-    return pieces
-
-
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
                  next_seed: Callable, temperature=None) -> Dict[str, tf.Tensor]:
     """One MADDPG update of agent i from its own batch; returns the original's six numbers.
 
     batch_i: obs_n / act_n / next_obs_n lists over agents j of [B, .], rew [B], done [B]; optionally
-    the joint obs / act / next_obs [B, sum of dims] as well (the critic's input is built from those:
-    a concatenation of two to four pieces rather than of 2N).
+    the joint obs / next_obs [B, sum of dims] as well (the critic's input then starts from those
+    instead of concatenating N pieces).
     next_seed() gives a fresh stateless seed for every sample drawn.
     """
     me = agents[i]
     obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
-    act_dims = [a.dist.action_size for a in agents]
     rew, done = batch_i["rew"], batch_i["done"]
     rew_used = standardise(rew) if hp.standardise_rewards else rew
-    if me.local_q:
-        obs_all, next_obs_all = obs_n, next_obs_n
-    else:
+    obs_all = next_obs_all = None
+    if not me.local_q:
         obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
-    act_all = _joint(batch_i, "act", "act_n")
-
-    def critic_in(obs, act_pieces, own):
-        """A ddpg critic sees agent i's observation and own action; a maddpg critic all
-        observations (joint) and the joint action (given as pieces in agent order)."""
-        if me.local_q:
-            return tf.concat([obs[i], own], axis=-1)
-        return tf.concat([obs] + list(act_pieces), axis=-1)
 
     # Critic: target actions from every agent's target actor on its own next observation.
     next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)
                   for j, a in enumerate(agents)]
-    next_q = q_value(me.target_critic, critic_in(next_obs_all, next_act_n, next_act_n[i]))
+    next_q = q_value(me.target_critic, critic_input(i, next_obs_n, next_act_n, me.local_q, next_obs_all))
     y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
     critic_vars = _net_vars(me.critic)
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(critic_vars)
-        q = q_value(me.critic, critic_in(obs_all, [act_all], act_n[i]))
+        q = q_value(me.critic, critic_input(i, obs_n, act_n, me.local_q, obs_all))
         q_loss = critic_loss(q, y)
     grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
     me.critic_opt.apply(grads, critic_vars)
@@ -227,8 +209,9 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(actor_vars)
         params = me.actor(obs_n[i])
-        own = me.dist.sample(params, next_seed(), temperature)
-        q_pi = q_value(me.critic, critic_in(obs_all, _with_own_action(act_all, act_dims, i, own), own))
+        acts = list(act_n)
+        acts[i] = me.dist.sample(params, next_seed(), temperature)
+        q_pi = q_value(me.critic, critic_input(i, obs_n, acts, me.local_q, obs_all))
         p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
     grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
     me.actor_opt.apply(grads, actor_vars)
@@ -331,7 +314,7 @@ class Learner(tf.Module):
         temperature = self.temperature()
         for i in range(self.n):
             obs, act, next_obs = joint["obs"][i], joint["act"][i], joint["next_obs"][i]
-            batch_i = {"obs": obs, "act": act, "next_obs": next_obs,
+            batch_i = {"obs": obs, "next_obs": next_obs,
                        "obs_n": _columns(obs, self.obs_dims), "act_n": _columns(act, self.act_dims),
                        "next_obs_n": _columns(next_obs, self.obs_dims),
                        "rew": joint["rew"][i][:, i], "done": joint["done"][i][:, i]}

@@ -160,15 +160,10 @@ def test_joint_batch_gives_the_same_round_as_per_agent_lists():
             np.testing.assert_allclose(v1.numpy(), v2.numpy(), rtol=1e-6, atol=1e-7)
 
 
-def test_own_action_replaces_exactly_its_block():
-    from maddpg_tf2.learner import _columns, _with_own_action
+def test_columns_are_each_agents_block():
+    from maddpg_tf2.learner import _columns
     act = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
-    dims = [2, 3, 1]
-    join = lambda i, own: tf.concat(_with_own_action(act, dims, i, tf.constant([own])), -1).numpy().tolist()
-    assert join(0, [8.0, 8.0]) == [[8, 8, 3, 4, 5, 6]]
-    assert join(1, [9.0, 9.0, 9.0]) == [[1, 2, 9, 9, 9, 6]]
-    assert join(2, [7.0]) == [[1, 2, 3, 4, 5, 7]]
-    assert [c.numpy().tolist() for c in _columns(act, dims)] == [[[1, 2]], [[3, 4, 5]], [[6]]]
+    assert [c.numpy().tolist() for c in _columns(act, [2, 3, 1])] == [[[1, 2]], [[3, 4, 5]], [[6]]]
 
 
 @pytest.mark.parametrize("jit", [False, True])

@@ -26,9 +26,15 @@ setup(
         "pillow>=9.0",
     ],
     extras_require={
-        # The test extra brings the video writer too, so that the MP4 path is tested.
-        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4"],
         "video": ["imageio-ffmpeg>=0.4"],
+        "distributed": ["ray>=2.9"],
+        "pettingzoo": ["pettingzoo>=1.24", "mpe2>=0.0.1"],
+        "gymnasium": ["gymnasium[classic-control]>=0.29"],
+        "tensorboard": ["tensorboard>=2.16"],
+        # The test extra brings every optional part (and gym, to test the spaces against it), so that
+        # CI tests them all.
+        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
+                 "gymnasium[classic-control]>=0.29", "gym>=0.26"],
     },
     entry_points={
         "console_scripts": [

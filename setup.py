@@ -10,8 +10,7 @@ setup(
     python_requires=">=3.9",
     # maddpg_tf2 is the library; compat/ holds the original's import paths (multiagent, maddpg).
     packages=find_packages(include=["maddpg_tf2", "maddpg_tf2.*"])
-    + find_packages("compat", include=["multiagent", "multiagent.*", "maddpg", "maddpg.*"])
-    + ["experiments"],
+    + find_packages("compat", include=["multiagent", "multiagent.*", "maddpg", "maddpg.*"]),
     package_dir={"multiagent": "compat/multiagent", "maddpg": "compat/maddpg"},
     install_requires=[
         "tensorflow>=2.16",
@@ -38,7 +37,7 @@ setup(
     },
     entry_points={
         "console_scripts": [
-            "maddpg-train=experiments.train:main",
+            "maddpg-train=maddpg_tf2.cli:main",
             "maddpg-plot=maddpg_tf2.plot:main",
         ]
     },

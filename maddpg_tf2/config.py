@@ -1,7 +1,7 @@
 """Every hyperparameter and run setting in one dataclass.
 
 Defaults are the original's (openai/maddpg `experiments/train.py` and trainer); fields the original
-did not have default to the behaviour that matches it. argv parsing lives in experiments/train.py.
+did not have default to the behaviour that matches it. argv parsing lives in maddpg_tf2/cli.py.
 """
 from __future__ import annotations
 

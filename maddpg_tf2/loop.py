@@ -35,7 +35,7 @@ class Progress:
 
 
 def run(config: Config) -> int:
-    """Entry point of experiments/train.py: the mode the config asks for. Returns the exit code."""
+    """Entry point of the command line (maddpg_tf2/cli.py): the mode the config asks for. Returns the exit code."""
     preflight(config)
     from maddpg_tf2.quiet_import import import_tensorflow_quietly
     import_tensorflow_quietly()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from experiments.train import parse_config
+from maddpg_tf2.cli import parse_config
 from maddpg_tf2.config import Config
 from maddpg_tf2.estimators import tags_temperature
 from maddpg_tf2.grad_variance import GradVarianceProbe

@@ -57,14 +57,15 @@ def test_per_agent_viewers_centre_on_their_agent():
         assert frame[350, 350, 2] > frame[350, 350, 0]
 
 
-def test_human_mode_without_display_returns_frames_and_warns_once(monkeypatch, caplog):
+def test_human_mode_without_display_returns_none_per_viewer_and_warns_once(monkeypatch, caplog):
     monkeypatch.setattr(render, 'has_display', lambda: False)
     env = _env('simple')
     env.reset()
     with caplog.at_level(logging.WARNING, logger='multiagent.environment'):
         first = env.render('human')
         second = env.render()
-    assert len(first) == 1 and first[0].shape == (700, 700, 3) and len(second) == 1
+    assert first == [None] and second == [None]  # the original's return in human mode
+    assert env.viewers[0].last_frame.shape == (700, 700, 3)  # the frame is still drawn and kept
     assert sum('no display' in r.getMessage() for r in caplog.records) == 1
 
 
@@ -75,7 +76,8 @@ def test_comm_messages_are_printed_in_human_mode_and_drawn(monkeypatch, capsys):
     quiet = env.render('rgb_array')[0]
     env.step([np.array([0.0, 0.0, 1.0]), np.eye(5)[0]])
     assert env._comm_lines() == ['agent 0 to agent 1: C']
-    talking = env.render('human')[0]
+    assert env.render('human') == [None]
+    talking = env.viewers[0].last_frame
     assert 'agent 0 to agent 1: C' in capsys.readouterr().out
     # the text sits at the top left of the frame
     assert (talking[:30, :200] != quiet[:30, :200]).any()

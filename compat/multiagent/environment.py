@@ -8,9 +8,9 @@ import logging
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
 from maddpg_tf2 import render as render_lib
+from maddpg_tf2.envs import spaces
 from maddpg_tf2.envs.physics import SENSITIVITY
 from multiagent.multi_discrete import MultiDiscrete
 
@@ -23,11 +23,11 @@ def _space_sizes(space):
     """Lengths of the sub-vectors an action for `space` is made of."""
     if isinstance(space, MultiDiscrete):
         return space.sizes
-    if isinstance(space, spaces.Discrete):
+    if isinstance(space, gym.spaces.Discrete):  # gymnasium's classes: ours and users' spaces alike
         return [int(space.n)]
-    if isinstance(space, spaces.Box):
+    if isinstance(space, gym.spaces.Box):
         return [int(np.prod(space.shape))]
-    if isinstance(space, spaces.Tuple):
+    if isinstance(space, gym.spaces.Tuple):
         return [size for sub in space.spaces for size in _space_sizes(sub)]
     raise TypeError('unsupported action space %r' % (space,))
 
@@ -36,7 +36,12 @@ class MultiAgentEnv(gym.Env):
     metadata = {'render.modes': ['human', 'rgb_array'], 'render_modes': ['human', 'rgb_array']}
 
     def __init__(self, world, reset_callback=None, reward_callback=None, observation_callback=None,
-                 info_callback=None, done_callback=None, shared_viewer=True):
+                 info_callback=None, done_callback=None, shared_viewer=True, discrete_action=True,
+                 post_step_callback=None):
+        """The original's arguments in the original's order (a 7th positional argument is
+        shared_viewer, as the original's train.py passes it), plus two that forks of the MPE added,
+        by keyword: discrete_action=False gives Box (continuous) action spaces instead of one-hot
+        vectors; post_step_callback(world) runs after every world step."""
         self.world = world
         self.agents = self.world.policy_agents
         self.n = len(world.policy_agents)
@@ -45,8 +50,9 @@ class MultiAgentEnv(gym.Env):
         self.observation_callback = observation_callback
         self.info_callback = info_callback
         self.done_callback = done_callback
-        # actions are one-hot (or soft) vectors per discrete sub-space
-        self.discrete_action_space = True
+        self.post_step_callback = post_step_callback
+        # actions are one-hot (or soft) vectors per discrete sub-space; else continuous Box actions
+        self.discrete_action_space = bool(discrete_action)
         # if true, an action is an index per sub-space instead of a vector
         self.discrete_action_input = False
         # if true, the movement part is replaced by the one-hot of its argmax
@@ -101,6 +107,8 @@ class MultiAgentEnv(gym.Env):
         for i, agent in enumerate(self.agents):
             self._set_action(action_n[i], agent, self.action_space[i])
         self.world.step()
+        if self.post_step_callback is not None:
+            self.post_step_callback(self.world)
         obs_n, reward_n, done_n, info_n = [], [], [], {'n': []}
         for agent in self.agents:
             obs_n.append(self._get_obs(agent))
@@ -110,6 +118,15 @@ class MultiAgentEnv(gym.Env):
         if self.shared_reward:
             reward_n = [np.sum(reward_n)] * self.n
         return obs_n, reward_n, done_n, info_n
+
+    def seed(self, seed=None):
+        """Seeds what the episodes draw from: numpy's global generator (the scenarios' reset_world and
+        the noise use np.random, as the original's) and the action spaces' samplers. Returns [seed],
+        as gym's seed() did. (The original inherited a seed() from gym that seeded nothing.)"""
+        np.random.seed(seed)
+        for k, space in enumerate(self.action_space):
+            space.seed(None if seed is None else seed + k)
+        return [seed]
 
     def reset(self):
         self.reset_callback(self.world)
@@ -147,7 +164,7 @@ class MultiAgentEnv(gym.Env):
                 raise ValueError('agent %r: action %r should hold %d index(es), one per sub-space of its '
                                  'action space %r' % (agent.name, action, len(sizes), action_space))
             return parts
-        if isinstance(action_space, spaces.Tuple) and len(action) == len(sizes) and not np.isscalar(action[0]):
+        if isinstance(action_space, gym.spaces.Tuple) and len(action) == len(sizes) and not np.isscalar(action[0]):
             parts = [np.array(part, dtype=np.float64).ravel() for part in action]
             if [len(p) for p in parts] == sizes:
                 return parts
@@ -198,8 +215,9 @@ class MultiAgentEnv(gym.Env):
             parts = parts[1:]
 
     def _reset_render(self):
-        # frames are drawn afresh from the world each time: nothing cached to reset
-        pass
+        # frames are drawn afresh from the world each time; the original's geometry caches stay None
+        self.render_geoms = None
+        self.render_geoms_xform = None
 
     def _comm_lines(self):
         """'speaker to listener: letter' for every agent that can speak ('_' when it says nothing)."""
@@ -213,8 +231,10 @@ class MultiAgentEnv(gym.Env):
         return lines
 
     def render(self, mode='human'):
-        """One uint8 [700, 700, 3] frame per viewer: the shared one centred at the origin, or one
-        per policy agent centred on it. 'human' also shows them when a display exists."""
+        """Draws one 700 x 700 frame per viewer: the shared one centred at the origin, or one per
+        policy agent centred on it. 'rgb_array' returns the frames (uint8 [700, 700, 3]); 'human'
+        shows them when a display exists and returns [None] per viewer, as the original (the frames
+        stay in viewer.last_frame)."""
         if mode not in ('human', 'rgb_array'):
             raise ValueError("render mode must be 'human' or 'rgb_array', not %r" % (mode,))
         from multiagent import rendering
@@ -222,23 +242,27 @@ class MultiAgentEnv(gym.Env):
         lines = self._comm_lines()
         if mode == 'human' and lines:
             print('   '.join(lines))  # the original prints the messages in human mode
-        show = mode == 'human' and render_lib.has_display()
-        if mode == 'human' and not show and not self._warned_no_display:
-            logger.warning("render(mode='human'): no display found; returning frames without showing them")
+        if mode == 'human' and not render_lib.has_display() and not self._warned_no_display:
+            logger.warning("render(mode='human'): no display found; nothing is shown (render('rgb_array') "
+                           "returns the frames)")
             self._warned_no_display = True
-        frames = []
+        results = []
         cam_range = 1.0
         for i in range(len(self.viewers)):
             if self.viewers[i] is None:
                 self.viewers[i] = rendering.Viewer(700, 700)
+            viewer = self.viewers[i]
             center = np.zeros(self.world.dim_p) if self.shared_viewer else self.agents[i].state.p_pos
-            self.viewers[i].set_bounds(center[0] - cam_range, center[0] + cam_range,
-                                       center[1] - cam_range, center[1] + cam_range)
-            frame = self.viewers[i].draw(self.world, text_lines=lines)
-            if show:
-                self.viewers[i].show(frame)
-            frames.append(frame)
-        return frames
+            viewer.set_bounds(center[0] - cam_range, center[0] + cam_range,
+                              center[1] - cam_range, center[1] + cam_range)
+            frame = viewer.draw(self.world, text_lines=lines)
+            if mode == 'rgb_array':
+                viewer.last_frame = frame
+                results.append(frame)
+            else:
+                viewer.show(frame)
+                results.append(None)
+        return results
 
     def close(self):
         for viewer in self.viewers:
@@ -286,7 +310,11 @@ class BatchMultiAgentEnv(gym.Env):
         return obs_n
 
     def render(self, mode='human', close=True):
-        frames = []
+        results_n = []
         for env in self.env_batch:
-            frames += env.render(mode)
-        return frames
+            results_n += env.render(mode)
+        return results_n
+
+    def seed(self, seed=None):
+        """Seeds numpy's global generator (which every env of the batch draws from)."""
+        return self.env_batch[0].seed(seed) if self.env_batch else [seed]

@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 import numpy as np
-from gymnasium import spaces
-
-from maddpg_tf2.envs import physics, scenarios
+from maddpg_tf2.envs import physics, scenarios, spaces
 from maddpg_tf2.envs.base import BatchedEnv, MultiDiscrete
 
 MOVE_DIM = 5  # [noop, +x, -x, +y, -y]

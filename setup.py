@@ -8,10 +8,13 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
-    # maddpg_tf2 is the library; compat/ holds the original's import paths (multiagent, maddpg).
+    # maddpg_tf2 is the library; compat/ holds the original's import paths: the packages multiagent
+    # and maddpg and the top-level module make_env (the original MPE repository's make_env.py).
+    # No `experiments` package: that name belongs to users' own folders.
     packages=find_packages(include=["maddpg_tf2", "maddpg_tf2.*"])
     + find_packages("compat", include=["multiagent", "multiagent.*", "maddpg", "maddpg.*"]),
-    package_dir={"multiagent": "compat/multiagent", "maddpg": "compat/maddpg"},
+    py_modules=["make_env"],
+    package_dir={"": "compat", "maddpg_tf2": "maddpg_tf2"},
     install_requires=[
         "tensorflow>=2.16",
         "tensorflow-probability>=0.24",

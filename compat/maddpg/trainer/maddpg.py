@@ -6,10 +6,21 @@ the buffer holds batch_size * max_episode_len transitions, then one update when 
 batch of indices drawn by this agent and read from every agent's buffer; it returns
 [q_loss, p_loss, mean target_q, mean rew, mean target_q_next, std target_q].
 
-`model`: None or the original's TF1 builder (`mlp_model(input, num_outputs, scope, reuse, num_units)`,
-recognised by its `scope` parameter) both give the default MLP with args.num_units; any other callable
-is called as model(input_dim, num_outputs, num_units) and must return a Keras model (or tf.Module) that
-maps [B, input_dim] float32 to [B, num_outputs].
+The original's functions are attributes as there: `act(obs_batch)`, `p_train(*(obs_n + act_n))`,
+`q_train(*(obs_n + act_n + [target_q]))`, `p_update()`, `q_update()`, `p_debug['p_values' |
+'target_act']`, `q_debug['q_values' | 'target_q_values']`; they take and return numpy arrays.
+Acting always reads the current weights, so weights assigned or restored (U.load_state) after
+construction are used at once.
+
+`model`: the function that builds each of the four networks:
+- None: the default MLP (two relu layers of args.num_units, linear output).
+- a function with the original's signature `model(input, num_outputs, scope, reuse=False,
+  num_units=64, rnn_cell=None)` (recognised by its `scope` parameter), such as the original's
+  `mlp_model`: called on real tensors with layers from `maddpg.common.layers` (the stand-in for
+  tensorflow.contrib.layers); see that module.
+- any other callable: `model(input_dim, num_outputs, num_units)` returning a Keras model or
+  tf.Module mapping [B, input_dim] float32 to [B, num_outputs].
+A model that cannot be used raises an error naming the problem; it is never replaced silently.
 """
 import inspect
 import logging
@@ -17,29 +28,43 @@ import logging
 import numpy as np
 import tensorflow as tf
 
+import maddpg.common.tf_util as U
 from maddpg import AgentTrainer
+from maddpg.common.layers import TF1Model
 from maddpg.trainer.replay_buffer import ReplayBuffer
 from maddpg_tf2.distributions import make_distribution
-from maddpg_tf2.learner import AgentNets, UpdateSettings, update_agent
-from maddpg_tf2.networks import MLP, mlp_forward_np
+from maddpg_tf2.learner import (AgentNets, UpdateSettings, _net_vars, actor_loss, clip_per_variable,
+                                critic_input, critic_loss, polyak_update, q_value, update_agent)
+from maddpg_tf2.networks import LAYER_NAMES, MLP, mlp_forward_np
 from maddpg_tf2.seeding import tf_generator
 
 log = logging.getLogger(__name__)
 
 UPDATE_EVERY = 100
+NET_SCOPES = ("p_func", "target_p_func", "q_func", "target_q_func")
 
 
 def _net_factory(model, num_units):
     """make_net(in_dim, out_dim, name) for AgentNets from the trainer's `model` argument."""
-    if model is None or _is_tf1_builder(model):
-        if model is not None and getattr(model, "__name__", "") != "mlp_model":
-            log.warning("model %r is a TF1 builder (has a `scope` parameter) and cannot run on TF2; "
-                        "using the default MLP", model)
+    if model is None:
         return None
+    if not callable(model):
+        raise TypeError("MADDPGAgentTrainer: model must be None or a function building a network, not %r"
+                        % (model,))
+    if _is_tf1_builder(model):
+        return lambda in_dim, out_dim, name: TF1Model(model, in_dim, out_dim, name, num_units=num_units)
 
     def make_net(in_dim, out_dim, name):
         net = model(in_dim, out_dim, num_units)
-        net(tf.zeros([1, in_dim], tf.float32))  # build the variables before the optimizer sees them
+        if not callable(net):
+            raise TypeError("model(input_dim, num_outputs, num_units) must return a Keras model or "
+                            "tf.Module (callable); %r returned %r" % (model, net))
+        out = net(tf.zeros([1, in_dim], tf.float32))  # builds the variables before the optimizer sees them
+        if tuple(out.shape) != (1, out_dim):
+            raise ValueError("model %r built a network with output shape %s for one input; expected "
+                             "[batch, %d]" % (model, list(out.shape), out_dim))
+        if not _net_vars(net):
+            raise ValueError("model %r built a network without trainable variables" % (model,))
         return net
     return make_net
 
@@ -55,14 +80,20 @@ def _shape_size(shape):
     return int(np.prod(shape))
 
 
+def _f32(x):
+    return tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
+
+
 class MADDPGAgentTrainer(AgentTrainer):
     def __init__(self, name, model, obs_shape_n, act_space_n, agent_index, args, local_q_func=False):
         self.name = name
         self.n = len(obs_shape_n)
         self.agent_index = agent_index
         self.args = args
+        self.local_q_func = bool(local_q_func)
         obs_dims = [_shape_size(s) for s in obs_shape_n]
         dists = [make_distribution(s) for s in act_space_n]
+        self._dists = dists
         act_dims = [d.action_size for d in dists]
         i = agent_index
         critic_in = obs_dims[i] + act_dims[i] if local_q_func else sum(obs_dims) + sum(act_dims)
@@ -75,20 +106,20 @@ class MADDPGAgentTrainer(AgentTrainer):
         self._settings = UpdateSettings(gamma=args.gamma, tau=0.01, grad_clip=0.5, policy_regulariser=1e-3)
         self._tf_rng = tf_generator(int(np.random.randint(2 ** 31)))  # np.random.seed applies
         self._compiled = {}
-        self._np_weights = None
+        self._build_functions()
+        U.register_trainer(self)
 
     # ------------------------------------------------------------------ acting
-    def _actor_params(self, obs_batch):
-        if isinstance(self.nets.actor, MLP):
-            if self._np_weights is None:  # refreshed after each update
-                self._np_weights = self.nets.actor.get_numpy()
-            return mlp_forward_np(self._np_weights, np.asarray(obs_batch, np.float32))
-        return self.nets.actor(tf.convert_to_tensor(obs_batch, tf.float32)).numpy()
+    def _params(self, net, obs_batch):
+        obs_batch = np.asarray(obs_batch, np.float32)
+        if isinstance(net, MLP):
+            # numpy forward pass on the weights as they are now (a few microseconds per read)
+            return mlp_forward_np(net.get_numpy(), obs_batch)
+        return np.asarray(net(tf.convert_to_tensor(obs_batch)))
 
     def action(self, obs):
         """A sampled action for one observation (numpy's global generator: np.random.seed applies)."""
-        params = self._actor_params(np.asarray(obs)[None])
-        return self.nets.dist.sample_np(params, np.random)[0]
+        return self.act(np.asarray(obs)[None])[0]
 
     def experience(self, obs, act, rew, new_obs, done, terminal):
         """Store a transition in this agent's replay buffer."""
@@ -96,6 +127,69 @@ class MADDPGAgentTrainer(AgentTrainer):
 
     def preupdate(self):
         self.replay_sample_index = None
+
+    # ------------------------------------------------------------------ the original's functions
+    def _build_functions(self):
+        nets, dist = self.nets, self.nets.dist
+        seed = lambda: self._tf_rng.uniform_full_int([2], dtype=tf.int32)
+        i, hp = self.agent_index, self._settings
+        me = self
+
+        def act(obs_batch):
+            return dist.sample_np(me._params(nets.actor, obs_batch), np.random)
+
+        def target_act(obs_batch):
+            return dist.sample_np(me._params(nets.target_actor, obs_batch), np.random)
+
+        def q_fn(net, args):
+            obs_n, act_n = [_f32(a) for a in args[:self.n]], [_f32(a) for a in args[self.n:2 * self.n]]
+            return q_value(net, critic_input(i, obs_n, act_n, nets.local_q)).numpy()
+
+        @tf.function(autograph=False)
+        def q_step(obs_n, act_n, target):
+            critic_vars = _net_vars(nets.critic)
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                tape.watch(critic_vars)
+                loss = critic_loss(q_value(nets.critic, critic_input(i, obs_n, act_n, nets.local_q)), target)
+            nets.critic_opt.apply(clip_per_variable(tape.gradient(loss, critic_vars), hp.grad_clip),
+                                  critic_vars)
+            return loss
+
+        @tf.function(autograph=False)
+        def p_step(obs_n, act_n):
+            actor_vars = _net_vars(nets.actor)
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                tape.watch(actor_vars)
+                params = nets.actor(obs_n[i])
+                acts = list(act_n)
+                acts[i] = dist.sample(params, seed())
+                q = q_value(nets.critic, critic_input(i, obs_n, acts, nets.local_q))
+                loss = actor_loss(q, params, hp.policy_regulariser)
+            nets.actor_opt.apply(clip_per_variable(tape.gradient(loss, actor_vars), hp.grad_clip), actor_vars)
+            return loss
+
+        def q_train(*args):
+            """Critic step towards the given targets: q_train(*(obs_n + act_n + [target_q])) -> loss."""
+            n = self.n
+            return float(q_step([_f32(a) for a in args[:n]], [_f32(a) for a in args[n:2 * n]],
+                                tf.reshape(_f32(args[2 * n]), [-1])))
+
+        def p_train(*args):
+            """Actor step (own action replaced by a fresh sample): p_train(*(obs_n + act_n)) -> loss."""
+            n = self.n
+            return float(p_step([_f32(a) for a in args[:n]], [_f32(a) for a in args[n:2 * n]]))
+
+        def p_update():
+            polyak_update(_net_vars(nets.actor), _net_vars(nets.target_actor), hp.tau)
+
+        def q_update():
+            polyak_update(_net_vars(nets.critic), _net_vars(nets.target_critic), hp.tau)
+
+        self.act, self.q_train, self.p_train = act, q_train, p_train
+        self.p_update, self.q_update = p_update, q_update
+        self.p_debug = {"p_values": lambda obs: self._params(nets.actor, obs), "target_act": target_act}
+        self.q_debug = {"q_values": lambda *args: q_fn(nets.critic, args),
+                        "target_q_values": lambda *args: q_fn(nets.target_critic, args)}
 
     # ------------------------------------------------------------------ learning
     def _update_fn(self, agents):
@@ -123,8 +217,48 @@ class MADDPGAgentTrainer(AgentTrainer):
             obs_next_n.append(obs_next)
         _, _, rew, _, done = self.replay_buffer.sample_index(index)
         batch = {"obs_n": obs_n, "act_n": act_n, "next_obs_n": obs_next_n, "rew": rew, "done": done}
+        # critic step, actor step and both target updates in one compiled call (the same steps as
+        # q_train, p_train, p_update, q_update in turn)
         m = self._update_fn(agents)(batch)
-        self._np_weights = None
         i = self.agent_index
         names = ("loss/critic", "loss/actor", "q/target_mean", "reward/mean", "q/next_target_mean", "q/target_std")
         return [float(m[f"{k}_{i}"]) for k in names]
+
+    # ------------------------------------------------------------------ variables by original name
+    def original_variables(self):
+        """The original's variable name -> variable: weights and targets under
+        `<name>/<p_func|target_p_func|q_func|target_q_func>/...`, Adam slots under
+        `<name>/<name>/<scope>/.../Adam{,_1}`, beta powers under `<name>/` (critic) and `<name>_1/`
+        (actor), as TF1 named them."""
+        nets, name = self.nets, self.name
+        out = {}
+        layer_names = {}
+        for scope, net in zip(NET_SCOPES, (nets.actor, nets.target_actor, nets.critic, nets.target_critic)):
+            layer_names[scope] = names = _layer_names(net, scope)
+            for n, v in zip(names, _net_vars(net)):
+                out[f"{name}/{scope}/{n}"] = v
+        for scope, net, opt in (("p_func", nets.actor, nets.actor_opt), ("q_func", nets.critic, nets.critic_opt)):
+            for n, m, v in zip(layer_names[scope], opt.m, opt.v):
+                out[f"{name}/{name}/{scope}/{n}/Adam"] = m
+                out[f"{name}/{name}/{scope}/{n}/Adam_1"] = v
+        for k in ("beta1_power", "beta2_power"):
+            out[f"{name}/{k}"] = getattr(nets.critic_opt, k)
+            out[f"{name}_1/{k}"] = getattr(nets.actor_opt, k)
+        return out
+
+
+def _layer_names(net, scope):
+    """Names of a network's variables below its scope, in _net_vars order."""
+    if isinstance(net, MLP):
+        return [f"{layer}/{kind}" for layer in LAYER_NAMES for kind in ("weights", "biases")]
+    if isinstance(net, TF1Model):
+        return [n[len(scope) + 1:] if n.startswith(scope + "/") else n for n in net.store]
+    names, seen = [], set()
+    for v in _net_vars(net):
+        base = getattr(v, "path", None) or v.name.split(":")[0]
+        n, k = base, 1
+        while n in seen:
+            n, k = f"{base}_{k}", k + 1
+        seen.add(n)
+        names.append(n)
+    return names

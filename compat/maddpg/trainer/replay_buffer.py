@@ -19,6 +19,11 @@ class ReplayBuffer(object):
     def __len__(self):
         return self._len
 
+    @property
+    def _storage(self):
+        """The original's list of (obs, act, rew, obs_next, done) tuples, as a read-only view."""
+        return _StorageView(self)
+
     def clear(self):
         self._next_idx = 0
         self._len = 0
@@ -67,3 +72,27 @@ class ReplayBuffer(object):
 
     def collect(self):
         return self.sample(-1)
+
+
+class _StorageView(object):
+    """len(), indexing and iteration over the stored transitions, slot by slot as the original's list
+    (slot `_next_idx` is the next one written once the buffer is full)."""
+
+    def __init__(self, buffer):
+        self._buffer = buffer
+
+    def __len__(self):
+        return len(self._buffer)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError('replay buffer index out of range')
+        i %= n
+        obs, act, rew, obs_next, done = (a[i] for a in self._buffer._arrays)
+        return obs, act, float(rew), obs_next, float(done)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))

@@ -167,7 +167,8 @@ def _input_name(inpt):
 def function(inputs, outputs, updates=None, givens=None):
     """f(*values) -> outputs, from symbolic `inputs` (BatchInput(shape).get()) and `outputs`
     computed from them; outputs a list, a dict or one tensor, returned in the same form as numpy.
-    Inputs may also be passed by name; `givens` maps inputs to default values."""
+    Inputs may also be passed by name; `givens` maps inputs to default values, keyed by the input's
+    name or `input.ref()` (Keras tensors cannot be dict keys themselves)."""
     if updates:
         raise NotImplementedError(
             'U.function(updates=...): TF1 update ops do not exist in TensorFlow 2. Apply the update in '
@@ -197,9 +198,11 @@ class _Function(object):
             if name in kwargs:
                 values.append(kwargs.pop(name))
             else:
-                key = inpt._placeholder if isinstance(inpt, TfInput) else inpt
-                assert any(key is g for g in self.givens), 'Missing argument ' + name
-                values.append(next(v for g, v in self.givens.items() if g is key))
+                key = (inpt._placeholder if isinstance(inpt, TfInput) else inpt).ref()
+                given = [v for g, v in self.givens.items()
+                         if (g == name if isinstance(g, str) else (g is key or g.deref() is key.deref()))]
+                assert given, 'Missing argument ' + name
+                values.append(given[0])
         assert not kwargs, 'Function got extra arguments ' + str(list(kwargs.keys()))
         if self._model is None:
             return []
@@ -361,8 +364,8 @@ class Saver(object):
                     if os.path.exists(old + suffix):
                         os.remove(old + suffix)
             self._recent = self._recent[-self.max_to_keep:]
-        state = 'model_checkpoint_path: "%s"\n' % os.path.abspath(prefix) + ''.join(
-            'all_model_checkpoint_paths: "%s"\n' % os.path.abspath(p) for p in self._recent)
+        state = 'model_checkpoint_path: "%s"\n' % _absolute(prefix) + ''.join(
+            'all_model_checkpoint_paths: "%s"\n' % _absolute(p) for p in self._recent)
         fileio.write_text(os.path.join(folder, 'checkpoint'), state)
         return prefix
 
@@ -370,6 +373,12 @@ class Saver(object):
         if save_path is None:
             save_path, sess = sess, None
         _restore(os.fspath(save_path), self._variables())
+
+
+def _absolute(prefix):
+    """The absolute prefix, keeping a trailing separator (the original's prefix is a folder + '/')."""
+    absolute = os.path.abspath(prefix)
+    return os.path.join(absolute, '') if prefix.endswith(os.sep) else absolute
 
 
 def _resolve(prefix):

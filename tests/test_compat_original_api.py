@@ -370,3 +370,13 @@ def test_train_script_derived_from_the_original_trains_saves_and_restores(tmp_pa
     episodes = pickle.loads((tmp_path / 'orig.pkl').read_bytes())
     # the original's layout and quirk: the first episode misses its last step (later ones start with it)
     assert [len(episode[0]) for episode in episodes] == [4, 5, 5]
+
+
+def test_environments_need_no_tensorflow():
+    """Users who train with another framework import the environments without TensorFlow."""
+    probe = ("import sys, numpy as np; from make_env import make_env; import multiagent.policy, "
+             "multiagent.rendering; env = make_env('simple_tag'); env.seed(0); env.reset(); "
+             "env.step([np.eye(5)[0]] * env.n); env.render('rgb_array'); print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == 'False'

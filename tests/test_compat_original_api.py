@@ -380,3 +380,27 @@ def test_environments_need_no_tensorflow():
     out = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == 'False'
+
+
+def test_load_state_reads_a_checkpoint_written_by_the_original(data_dir):
+    """The original's checkpoint into trainers built with the derived script's mlp_model."""
+    import importlib.util
+
+    import maddpg.common.tf_util as U
+    from maddpg.trainer.maddpg import MADDPGAgentTrainer
+    from make_env import make_env
+
+    spec = importlib.util.spec_from_file_location('train_original', DATA / 'train_original.py')
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    env = make_env('simple')
+    with U.single_threaded_session():
+        trainer = MADDPGAgentTrainer('agent_0', script.mlp_model, [(4,)], env.action_space, 0,
+                                     _args(num_units=64))
+        U.load_state(str(data_dir / 'original_checkpoint_simple') + '/')
+    ref = np.load(data_dir / 'original_checkpoint_simple' / 'reference_outputs.npz')
+    act = np.load(data_dir / 'traces' / 'simple_seed0_soft.npz')['act_0']
+    np.testing.assert_allclose(trainer.p_debug['p_values'](ref['obs_0']), ref['logits_0'], atol=1e-5)
+    np.testing.assert_allclose(trainer.q_debug['q_values'](ref['obs_0'], act), ref['q_0'], atol=1e-5)
+    np.testing.assert_allclose(trainer.q_debug['target_q_values'](ref['obs_0'], act), ref['target_q_0'], atol=1e-5)
+    assert 0 < float(trainer.nets.actor_opt.beta1_power.numpy()) < 1e-20  # Adam state came along

@@ -7,8 +7,8 @@ from the moment they exist. The names scripts derived from the original train.py
   TensorFlow's thread pools (when its runtime has not started yet) and is the "default session";
   `get_session()` returns it.
 - `initialize()`: nothing to initialise (kept so scripts run; returns the number of new variables).
-- `save_state(path, saver=None)` / `load_state(path, saver=None)`: every live `MADDPGAgentTrainer`'s
-  weights, targets and Adam state, in a name-based checkpoint under the original's variable names
+- `save_state(path, saver=None)` / `load_state(path, saver=None)`: the weights, targets and Adam
+  state of every `MADDPGAgentTrainer` created in the open session (or alive, outside sessions), in a name-based checkpoint under the original's variable names
   (`agent_0/p_func/fully_connected/weights`, ...). `path` is a file prefix as for TF1's Saver (the
   original passes the save folder itself, giving `<dir>/.index`); checkpoints written by the
   original code load the same way. `Saver` replaces `tf.train.Saver` (`saver = U.Saver()`).
@@ -20,6 +20,7 @@ from the moment they exist. The names scripts derived from the original train.py
   `scope_name`, `absolute_scope_name`.
 """
 import collections
+import gc
 import os
 import weakref
 
@@ -221,6 +222,7 @@ class Session(object):
 
     def __init__(self, num_cpu=None):
         self.num_cpu = num_cpu
+        self.trainers = collections.OrderedDict()  # the trainers created while this session was open
         if num_cpu:
             from maddpg_tf2.tf_threads import configure_tf_threads
             configure_tf_threads(num_cpu, num_cpu)
@@ -275,21 +277,30 @@ def initialize():
 
 # ================================================================ trainers and their variables
 
-_TRAINERS = collections.OrderedDict()  # name -> weakref to the latest MADDPGAgentTrainer of that name
+_TRAINERS = collections.OrderedDict()  # name -> weakref, trainers created outside any session
+
+
+def _registry():
+    return Session._stack[-1].trainers if Session._stack else _TRAINERS
 
 
 def register_trainer(trainer):
-    """Called by MADDPGAgentTrainer: its variables belong to the 'graph' from now on (a later
-    trainer of the same name replaces it, as a fresh graph would)."""
-    _TRAINERS.pop(trainer.name, None)
-    _TRAINERS[trainer.name] = weakref.ref(trainer)
+    """Called by MADDPGAgentTrainer: its variables are what save_state / load_state handle from now
+    on, in the open session (or, outside any, in the process); a later trainer of the same name
+    replaces it, as building a fresh graph would."""
+    registry = _registry()
+    registry.pop(trainer.name, None)
+    registry[trainer.name] = weakref.ref(trainer)
 
 
 def _live_trainers():
-    alive = [(name, ref()) for name, ref in _TRAINERS.items()]
+    """The open session's trainers (all of the process's when none is open or it has none)."""
+    gc.collect()  # trainers no longer used but still in reference cycles are not "in the graph"
+    registry = _registry() if _registry() else _TRAINERS
+    alive = [(name, ref()) for name, ref in registry.items()]
     for name, t in alive:
         if t is None:
-            del _TRAINERS[name]
+            del registry[name]
     return [t for _, t in alive if t is not None]
 
 

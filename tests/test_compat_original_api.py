@@ -309,6 +309,10 @@ def test_save_state_load_state_round_trip_and_original_names(tmp_path):
         assert not np.allclose(trainer.p_debug['p_values'](obs), saved_params)
         U.load_state(prefix)
         np.testing.assert_allclose(trainer.p_debug['p_values'](obs), saved_params, rtol=1e-6)
+        trainer.nets.actor.kernels[-1].assign(tf.zeros_like(trainer.nets.actor.kernels[-1]))
+        trainer.nets.actor.biases[-1].assign([0.0, 0.0, 0.0, 60.0, 0.0])
+        assert trainer.action(obs[0])[3] > 0.99  # acting follows assigned weights at once
+        U.load_state(prefix)
         # the original's file layout: maddpg-train and maddpg_tf2.load read it as an original checkpoint
         assert (tmp_path / 'policy' / '.index').exists() and (tmp_path / 'policy' / 'checkpoint').exists()
         agents = maddpg_tf2.load(prefix, scenario='simple')

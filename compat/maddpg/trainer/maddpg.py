@@ -106,6 +106,13 @@ class MADDPGAgentTrainer(AgentTrainer):
         self._settings = UpdateSettings(gamma=args.gamma, tau=0.01, grad_clip=0.5, policy_regulariser=1e-3)
         self._tf_rng = tf_generator(int(np.random.randint(2 ** 31)))  # np.random.seed applies
         self._compiled = {}
+        # Numpy copies of the MLP actors' weights (acting in numpy is many times faster than a
+        # TensorFlow call), dropped whenever those weights change: by this trainer's own steps, and
+        # by any assign to the variables (load_state, checkpoint restores, user code), watched below.
+        self._np_weights = {}
+        for net in (self.nets.actor, self.nets.target_actor):
+            if isinstance(net, MLP):
+                _watch_writes(net.variables_in_order, self._np_weights)
         self._build_functions()
         U.register_trainer(self)
 
@@ -113,8 +120,10 @@ class MADDPGAgentTrainer(AgentTrainer):
     def _params(self, net, obs_batch):
         obs_batch = np.asarray(obs_batch, np.float32)
         if isinstance(net, MLP):
-            # numpy forward pass on the weights as they are now (a few microseconds per read)
-            return mlp_forward_np(net.get_numpy(), obs_batch)
+            weights = self._np_weights.get(net.name)
+            if weights is None:
+                weights = self._np_weights[net.name] = net.get_numpy()
+            return mlp_forward_np(weights, obs_batch)
         return np.asarray(net(tf.convert_to_tensor(obs_batch)))
 
     def action(self, obs):
@@ -177,10 +186,13 @@ class MADDPGAgentTrainer(AgentTrainer):
         def p_train(*args):
             """Actor step (own action replaced by a fresh sample): p_train(*(obs_n + act_n)) -> loss."""
             n = self.n
-            return float(p_step([_f32(a) for a in args[:n]], [_f32(a) for a in args[n:2 * n]]))
+            loss = float(p_step([_f32(a) for a in args[:n]], [_f32(a) for a in args[n:2 * n]]))
+            me._np_weights.clear()
+            return loss
 
         def p_update():
             polyak_update(_net_vars(nets.actor), _net_vars(nets.target_actor), hp.tau)
+            me._np_weights.clear()
 
         def q_update():
             polyak_update(_net_vars(nets.critic), _net_vars(nets.target_critic), hp.tau)
@@ -220,6 +232,7 @@ class MADDPGAgentTrainer(AgentTrainer):
         # critic step, actor step and both target updates in one compiled call (the same steps as
         # q_train, p_train, p_update, q_update in turn)
         m = self._update_fn(agents)(batch)
+        self._np_weights.clear()
         i = self.agent_index
         names = ("loss/critic", "loss/actor", "q/target_mean", "reward/mean", "q/next_target_mean", "q/target_std")
         return [float(m[f"{k}_{i}"]) for k in names]
@@ -245,6 +258,17 @@ class MADDPGAgentTrainer(AgentTrainer):
             out[f"{name}/{k}"] = getattr(nets.critic_opt, k)
             out[f"{name}_1/{k}"] = getattr(nets.actor_opt, k)
         return out
+
+
+def _watch_writes(variables, cache):
+    """Empties `cache` whenever one of the variables is assigned (assign, assign_add, assign_sub:
+    also what tf.compat.v1.assign, checkpoint restores and Keras' set_weights call)."""
+    for v in variables:
+        for method in ("assign", "assign_add", "assign_sub"):
+            def wrapped(*args, _write=getattr(v, method), **kwargs):
+                cache.clear()
+                return _write(*args, **kwargs)
+            setattr(v, method, wrapped)
 
 
 def _layer_names(net, scope):

@@ -84,6 +84,19 @@ class _Window(object):
     def close(self):
         self._window.close()
 
+    # pyglet window calls that scripts make between frames; drawing happens in Viewer.render
+    def dispatch_events(self):
+        pass
+
+    def switch_to(self):
+        pass
+
+    def clear(self):
+        pass
+
+    def flip(self):
+        pass
+
 
 class Viewer(object):
     """A camera (set_bounds) over geometry; `render` draws it as the original's viewer did."""

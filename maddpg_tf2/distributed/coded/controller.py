@@ -82,6 +82,7 @@ class CodedUpdater:
         ray, code = self.ray, self.code
         t0 = time.perf_counter()
         round_ = int(self.learner.update_rounds.numpy())
+        ticket = time.monotonic_ns()  # orders rounds for the learners, also across updaters of one pool
         state_ref = ray.put(self.layout.read())
         batch_refs = {i: ray.put(agent_batch(batch, i)) for i in range(code.n_agents)}
         seeds = {i: agent_seed(self.base_seed, round_, i) for i in range(code.n_agents)}
@@ -92,8 +93,8 @@ class CodedUpdater:
         def send(row, learner, straggle):
             agents = code.row_agents(row)
             ref = self.pool.actors[learner].compute.remote(
-                round_, state_ref, {i: batch_refs[i] for i in agents}, {i: code.matrix[row, i] for i in agents},
-                {i: seeds[i] for i in agents}, self.layout.width,
+                ticket, round_, state_ref, {i: batch_refs[i] for i in agents}, {i: code.matrix[row, i] for i in agents},
+                {i: seeds[i] for i in agents},
                 self.straggler_delay if straggle else 0.0, straggle and self.straggler_failure)
             pending[ref] = (row, learner)
 
@@ -124,6 +125,8 @@ class CodedUpdater:
                 if y is not None and row not in received:
                     received[row] = y
                     answered.append(learner)
+        for row, learner in set(pending.values()):
+            self.pool.actors[learner].finish.remote(ticket)  # late stragglers: skip the stale work
         rows = list(received)
         x = code.decode(rows, np.stack([received[j] for j in rows]))  # [M, width] float64
         self.last_rows, self.last_resent, self.last_decoded = rows, resent, x
@@ -154,13 +157,14 @@ class CodedUpdater:
         from maddpg_tf2.learner import METRIC_NAMES
 
         lengths = self.layout.lengths
-        vectors = [x[i, :lengths[i]].astype(np.float32) for i in range(len(lengths))]
+        rows = [self.layout.from_answer(i, x[i]) for i in range(len(lengths))]  # state, then metrics
+        vectors = [self.layout.clean(i, row) for i, row in enumerate(rows)]
         self.layout.assign(vectors)
         self.learner.update_rounds.assign_add(1)
         self.learner.last_actor_weights = [self.layout.actor_weights(i, v) for i, v in enumerate(vectors)]
         metrics = {}
         for i in range(len(lengths)):
-            tail = x[i, lengths[i]:lengths[i] + len(METRIC_NAMES)]
+            tail = rows[i][lengths[i]:lengths[i] + len(METRIC_NAMES)]
             metrics.update({f"{name}_{i}": float(v) for name, v in zip(METRIC_NAMES, tail)})
         return metrics
 

@@ -52,12 +52,19 @@ class CodedLearner:
         self.learner = Learner(config, obs_dims, act_spaces, local_q_n, seed=0)  # weights come by broadcast
         self.layout = StateLayout(self.learner)
         self._steps = [self._make_step(i) for i in range(self.learner.n)]  # traced now, not in round 0
-        self._latest = -1  # newest round seen: a straggler of an older round gives up
+        self._latest = -1  # newest round ticket seen: a straggler of an older round gives up
         self._cond = threading.Condition()
         self._compute_lock = threading.Lock()  # the actor runs tasks in threads; TF state is one copy
 
     def ping(self) -> int:
         return os.getpid()
+
+    def finish(self, ticket: int) -> None:
+        """The controller decoded the round of `ticket` without this learner: a straggler still
+        waiting gives up."""
+        with self._cond:
+            self._latest = max(self._latest, int(ticket) + 1)
+            self._cond.notify_all()
 
     def _make_step(self, i: int):
         import tensorflow as tf
@@ -103,31 +110,34 @@ class CodedLearner:
             self.layout.assign_agent(i, state[i])  # the next agent must see agent i as it was
         return out
 
-    def compute(self, round_: int, state, batches: Dict[int, object], coeffs: Dict[int, float],
-                seeds: Dict[int, np.ndarray], width: int, delay: float = 0.0, fail: bool = False):
+    def compute(self, ticket: int, round_: int, state, batches: Dict[int, object], coeffs: Dict[int, float],
+                seeds: Dict[int, np.ndarray], delay: float = 0.0, fail: bool = False):
         """This learner's coded answer [width] float64 for one round, or None when it was a straggler
-        whose round is over. batches: agent -> its batch (or an ObjectRef of it)."""
+        whose round is over. ticket: increases from round to round (the driver's clock); batches:
+        agent -> its batch (or an ObjectRef of it)."""
         with self._cond:
-            self._latest = max(self._latest, int(round_))
+            self._latest = max(self._latest, int(ticket))
             self._cond.notify_all()
         if fail or delay > 0:
             # A simulated straggler: sleeps (or, failing, never answers) but gives up once a newer
             # round reaches this learner, so it does not hold up the next round.
             end = np.inf if fail else time.monotonic() + float(delay)
             with self._cond:
-                while self._latest == round_ and time.monotonic() < end:
+                while self._latest == ticket and time.monotonic() < end:
                     self._cond.wait(timeout=min(0.5, max(1e-3, end - time.monotonic())))
-                if self._latest != round_ or fail:
+                if self._latest != ticket or fail:
                     return None
+        if self._latest > ticket:
+            return None  # finished or superseded while queued
         refs = {i: b for i, b in batches.items() if not isinstance(b, dict)}
         if refs:
             import ray
             batches = {**batches, **dict(zip(refs, ray.get(list(refs.values()))))}
         with self._compute_lock:
             x = self.update_agents(round_, state, batches, seeds)
-        y = np.zeros(int(width), np.float64)
+        y = np.zeros(self.layout.width, np.float64)
         for i, vec in x.items():
-            y[:vec.size] += float(coeffs[i]) * vec.astype(np.float64)
+            self.layout.to_answer(i, vec, coeffs[i], out=y)
         return y
 
 
@@ -140,9 +150,11 @@ class LearnerPool:
 
         ray = connect(config.ray_address, flag="--coded-scheme")
         self.ray = ray
-        cpus = float(ray.cluster_resources().get("CPU", 1.0))
-        # Fractional CPUs: N learners fit on a small machine (each is idle most of a round).
-        remote = ray.remote(num_cpus=min(1.0, cpus / max(1, n_learners)), max_restarts=-1,
+        # Fractional CPUs of what is free: N learners fit on a small machine or beside another run's
+        # learners (each is idle most of a round); nothing free leaves placement unconstrained.
+        free = float(ray.available_resources().get("CPU", 0.0))
+        cpus = np.floor(100 * min(1.0, free / max(1, n_learners))) / 100
+        remote = ray.remote(num_cpus=float(cpus), max_restarts=-1,
                             max_concurrency=4)(CodedLearner)
         self.actors = [remote.remote(config, list(obs_dims), list(act_spaces), list(local_q_n))
                        for _ in range(int(n_learners))]

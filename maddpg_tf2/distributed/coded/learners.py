@@ -51,10 +51,23 @@ class CodedLearner:
 
         self.learner = Learner(config, obs_dims, act_spaces, local_q_n, seed=0)  # weights come by broadcast
         self.layout = StateLayout(self.learner)
-        self._steps = [self._make_step(i) for i in range(self.learner.n)]  # traced now, not in round 0
+        self._steps = [self._make_step(i) for i in range(self.learner.n)]
+        self._warm_up()
         self._latest = -1  # newest round ticket seen: a straggler of an older round gives up
         self._cond = threading.Condition()
         self._compute_lock = threading.Lock()  # the actor runs tasks in threads; TF state is one copy
+
+    def _warm_up(self) -> None:
+        """Run every agent's step once on zeros: the first run of a graph optimises it (seconds on a
+        busy machine), which would otherwise count against round 0's timeout. The state it leaves
+        is overwritten by every round's broadcast."""
+        import tensorflow as tf
+
+        L = self.learner
+        zeros = {"obs": tf.zeros([2, sum(L.obs_dims)]), "act": tf.zeros([2, sum(L.act_dims)]),
+                 "next_obs": tf.zeros([2, sum(L.obs_dims)]), "rew": tf.zeros([2]), "done": tf.zeros([2])}
+        for step in self._steps:
+            step(zeros, tf.constant([1, 2], tf.int32))
 
     def ping(self) -> int:
         return os.getpid()
@@ -162,6 +175,13 @@ class LearnerPool:
 
     def __len__(self) -> int:
         return len(self.actors)
+
+    def subset(self, n: int) -> "LearnerPool":
+        """A view of the first n learners (closing the view closes nothing)."""
+        view = object.__new__(LearnerPool)
+        view.ray, view.actors, view.pids = self.ray, self.actors[:n], self.pids[:n]
+        view.close = lambda: None
+        return view
 
     def close(self) -> None:
         for a in self.actors:

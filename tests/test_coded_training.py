@@ -85,7 +85,7 @@ def _deviation(s, updater, exp):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_scheme_matches_uncoded_simultaneous_update(setup, scheme, capsys):
     s = setup
-    up = _updater(s, scheme, stragglers=1, straggler_delay=0.3)
+    up = _updater(s, scheme, stragglers=1, straggler_delay=0.3, round_timeout=120.0)  # no re-send on a busy machine
     for r, batch in enumerate(s["batches"]):
         exp = _expected(s, r)
         metrics = up.train_step(batch)

@@ -17,6 +17,7 @@ from maddpg_tf2.config import Config
 
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
 POLICIES = ("maddpg", "ddpg")
+CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
     new.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, help="TensorFlow ops run side by side (0: TensorFlow's choice)")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
+
+    coded = p.add_argument_group("coded distributed training on Ray (Wang, Xie, Atanasov 2021)")
+    coded.add_argument("--coded-scheme", type=str, default=d.coded_scheme, choices=CODED_SCHEMES, help="compute each update round on Ray learners coded by this scheme (none: uncoded, waits for all)")
+    coded.add_argument("--learners", type=int, default=d.learners, help="number of Ray learners N (default: agents, 2 x agents for replication, agents + 1 otherwise)")
+    coded.add_argument("--stragglers", type=int, default=d.stragglers, help="learners drawn each round to straggle (simulated)")
+    coded.add_argument("--straggler-delay", type=float, default=d.straggler_delay, help="seconds a straggler waits before answering")
+    coded.add_argument("--straggler-failure", action="store_true", default=d.straggler_failure, help="stragglers never answer")
+    coded.add_argument("--round-timeout", type=float, default=d.round_timeout, help="seconds a round waits for decodable answers before re-sending the missing work")
+    coded.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster to join (auto or host:port; default: start a local Ray)")
 
     est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
     est.add_argument("--gradient-estimator", type=str, default=d.gradient_estimator, choices=ESTIMATORS)
@@ -176,10 +186,36 @@ def validate(c: Config) -> None:
         raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
+    _validate_coded(c)
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
         raise UsageError(f"--display-file must end in .gif or .mp4, got {c.display_file}")
+
+
+def _validate_coded(c: Config) -> None:
+    if not c.coded_scheme:
+        used = [f for f, on in (("--learners", c.learners is not None), ("--stragglers", c.stragglers),
+                                ("--straggler-delay", c.straggler_delay), ("--straggler-failure", c.straggler_failure))
+                if on]
+        if used:
+            raise UsageError(f"{used[0]} needs --coded-scheme; pass --coded-scheme none|mds|random_sparse|replication|ldpc")
+        return
+    if c.learners is not None and c.learners < 1:
+        raise UsageError(f"--learners must be a positive integer, got {c.learners}")
+    if c.stragglers < 0:
+        raise UsageError(f"--stragglers must be 0 or more, got {c.stragglers}")
+    if c.learners is not None and c.stragglers >= c.learners:
+        raise UsageError(f"--stragglers {c.stragglers} must be smaller than --learners {c.learners}; "
+                         f"pass at most {c.learners - 1}")
+    if c.straggler_delay < 0:
+        raise UsageError(f"--straggler-delay must be 0 or more seconds, got {c.straggler_delay}")
+    if not c.round_timeout > 0:
+        raise UsageError(f"--round-timeout must be positive, got {c.round_timeout}")
+    if (c.straggler_delay or c.straggler_failure) and not c.stragglers:
+        raise UsageError("--straggler-delay/--straggler-failure need --stragglers S (S >= 1) to pick stragglers")
+    if c.display or c.benchmark:
+        raise UsageError("--coded-scheme trains; it cannot be combined with --display or --benchmark")
 
 
 def _user_error_types() -> tuple:

@@ -125,6 +125,27 @@ class Config:
     inter_op_threads: int = 2
     """TensorFlow ops run side by side (2: fastest measured on 2 cores; 0: TF's choice)."""
 
+    # --- distributed (Ray) ---
+    ray_address: Optional[str] = None
+    """Ray cluster to join (`auto`, `host:port`); None starts a local Ray on loopback when one is needed."""
+
+    # --- coded distributed training (Wang, Xie, Atanasov 2021) ---
+    coded_scheme: Optional[str] = None
+    """None: updates in this process. `none`, `mds`, `random_sparse`, `replication`, `ldpc`: every round
+    is computed by Ray learners, each updating the agents of its code row (the simultaneous update from
+    the pre-round weights), and decoded from the first answers that determine every agent."""
+    learners: Optional[int] = None
+    """Ray learners N of coded training; None: one per agent (`none`), 2 per agent (`replication`),
+    agents + 1 (the others)."""
+    stragglers: int = 0
+    """Learners drawn at random each round to straggle (simulated)."""
+    straggler_delay: float = 0.0
+    """Seconds a straggler waits before answering."""
+    straggler_failure: bool = False
+    """Stragglers never answer (instead of answering late)."""
+    round_timeout: float = 10.0
+    """Seconds a coded round waits for decodable answers before re-sending the missing work."""
+
     @property
     def actor_learning_rate(self) -> float:
         return self.lr if self.actor_lr is None else self.actor_lr

@@ -150,6 +150,8 @@ class Trainer:
         self.exp_name = exp_name_for(config)
         self.env = make_env(config.scenario, num_envs=config.num_envs, seed=config.seed)
         self.learner, self.policy = build_agents(config, self.env)
+        from maddpg_tf2.distributed.coded import make_updater
+        self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
         self.rng = np.random.default_rng(config.seed)
         self.replay = Replay(config.buffer_size, self.learner.obs_dims, self.learner.act_dims,
                              num_envs=config.num_envs, episode_len=config.max_episode_len)
@@ -293,7 +295,7 @@ class Trainer:
             return
         for _ in range(rounds * c.train_repeats):
             batch = self.replay.sample(c.batch_size, self.rng)
-            self.last_metrics = self.learner.train_step(batch)
+            self.last_metrics = self.updater.train_step(batch)
             self.progress.update_rounds += 1
             if c.log_grad_variance and self.progress.update_rounds % c.log_grad_variance_interval == 0:
                 from maddpg_tf2.grad_variance import log_grad_variance

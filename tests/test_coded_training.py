@@ -1,0 +1,185 @@
+"""Coded distributed training on a local Ray (one per module, tiny settings): every scheme decodes the
+uncoded simultaneous update of the same round despite stragglers, failures are re-sent, a learner
+killed mid-round does not stop the run, and the command line trains with it."""
+import glob
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from maddpg_tf2.cli import UsageError, parse_config
+
+pytest.importorskip("ray")
+
+SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
+N = 3  # learners; simple_speaker_listener has M = 2 agents
+
+
+@pytest.fixture(scope="module")
+def setup():
+    from maddpg_tf2.config import Config
+    from maddpg_tf2.distributed import runtime
+    from maddpg_tf2.distributed.coded.learners import CodedLearner, LearnerPool
+    from maddpg_tf2.distributed.coded.state import StateLayout
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.loop import build_agents
+    from maddpg_tf2.replay import Replay
+
+    config = Config(scenario="simple_speaker_listener", num_units=8, batch_size=16, seed=3, num_envs=4)
+    env = make_env(config.scenario, num_envs=4, seed=3)
+    learner, policy = build_agents(config, env)
+    replay = Replay(1000, learner.obs_dims, learner.act_dims, num_envs=4)
+    rng = np.random.default_rng(0)
+    obs_n = env.reset()
+    for _ in range(20):
+        act_n = policy.act(obs_n, rng)
+        new_obs_n, rew, done, _ = env.step(act_n)
+        replay.add(obs_n, act_n, rew, new_obs_n, done)
+        obs_n = new_obs_n
+    batches = [replay.sample(config.batch_size, rng) for _ in range(2)]
+    spaces = list(env.action_space_n)
+    runtime.connect(None, num_cpus=2)
+    pool = LearnerPool(config, learner.obs_dims, spaces, learner.local_q_n, N)
+    layout = StateLayout(learner)
+    # The reference: the uncoded simultaneous update, computed in this process.
+    ref = CodedLearner(config, learner.obs_dims, spaces, learner.local_q_n, configure_threads=False)
+    yield dict(config=config, learner=learner, layout=layout, start=layout.read(), batches=batches,
+               pool=pool, ref=ref)
+    pool.close()
+    runtime.shutdown()
+
+
+def _updater(s, scheme, **kw):
+    from maddpg_tf2.distributed.coded.codes import make_code
+    from maddpg_tf2.distributed.coded.controller import CodedUpdater
+
+    s["layout"].assign(s["start"])
+    s["learner"].update_rounds.assign(0)
+    return CodedUpdater(s["learner"], make_code(scheme, N, 2, seed=1), s["pool"], seed=s["config"].seed, **kw)
+
+
+def _expected(s, round_):
+    """Every agent's vector (state and metrics) after the uncoded simultaneous update of this round
+    from the driver's current (pre-round) state."""
+    from maddpg_tf2.distributed.coded.learners import agent_batch, agent_seed
+
+    batch = s["batches"][round_]
+    return s["ref"].update_agents(round_, s["layout"].read(), {i: agent_batch(batch, i) for i in range(2)},
+                                  {i: agent_seed(s["config"].seed, round_, i) for i in range(2)})
+
+
+def _deviation(s, updater, exp):
+    """Largest difference of the decoded (float64) and the written (float32) state from the reference."""
+    lay = s["layout"]
+    decoded = max(np.abs(lay.from_answer(i, updater.last_decoded[i]) - exp[i]).max() for i in range(2))
+    written = lay.read()
+    stored = max(np.abs(written[i] - exp[i][:lay.lengths[i]]).max() for i in range(2))
+    return decoded, stored
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_scheme_matches_uncoded_simultaneous_update(setup, scheme, capsys):
+    s = setup
+    up = _updater(s, scheme, stragglers=1, straggler_delay=0.3, round_timeout=120.0)  # no re-send on a busy machine
+    for r, batch in enumerate(s["batches"]):
+        exp = _expected(s, r)
+        metrics = up.train_step(batch)
+        decoded, stored = _deviation(s, up, exp)
+        with capsys.disabled():
+            print(f"\n{scheme} round {r}: rows {up.last_rows} stragglers {up.current_stragglers} "
+                  f"largest deviation decoded {decoded:.2e}, stored {stored:.2e}")
+        assert decoded < 1e-9 and stored < 1e-9
+        assert up.code.decodable(up.last_rows) and up.last_resent == []
+        L = s["layout"].lengths
+        np.testing.assert_allclose([metrics[f"loss/critic_{i}"] for i in range(2)],
+                                   [exp[i][L[i]] for i in range(2)], rtol=1e-6)
+    assert int(s["learner"].update_rounds.numpy()) == 2
+    # The acting policy gets the decoded actors, as after Learner.train_step.
+    actor0 = s["layout"].actor_weights(0, exp[0])
+    for got, want in zip(s["learner"].last_actor_weights[0], actor0):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+def test_failed_stragglers_are_resent_once_said(setup, caplog):
+    s = setup
+    # MDS with N=3, M=2 tolerates one straggler; two that never answer leave one answer: re-send.
+    up = _updater(s, "mds", stragglers=2, straggler_failure=True, round_timeout=0.5)
+    with caplog.at_level("WARNING"):
+        for r, batch in enumerate(s["batches"]):
+            exp = _expected(s, r)
+            up.train_step(batch)
+            assert up.last_resent, "the missing row must have been re-sent"
+            assert max(_deviation(s, up, exp)) < 1e-9
+    said = [rec for rec in caplog.records if "re-sending" in rec.getMessage()]
+    assert len(said) == 1
+
+
+def test_learner_killed_mid_round_does_not_stop_the_run(setup):
+    import ray
+
+    s = setup
+    up = _updater(s, "none", stragglers=2, straggler_delay=1.5, round_timeout=30.0)
+    result, exp = {}, _expected(s, 0)
+    run = threading.Thread(target=lambda: result.update(m=up.train_step(s["batches"][0])))
+    up.current_stragglers = []
+    run.start()
+    deadline = time.monotonic() + 30
+    while not up.current_stragglers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    victim = min(j for j in up.current_stragglers if up.code.row_agents(j))  # one that holds a row
+    time.sleep(0.2)
+    ray.kill(s["pool"].actors[victim], no_restart=False)
+    run.join(60)
+    assert not run.is_alive() and "m" in result
+    assert victim in up.last_resent
+    assert max(_deviation(s, up, exp)) < 1e-9
+    up.stragglers, exp = 0, _expected(s, 1)
+    up.train_step(s["batches"][1])  # the restarted learner takes part again
+    assert max(_deviation(s, up, exp)) < 1e-9
+
+
+def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
+    import ray
+
+    address = ray.get_runtime_context().gcs_address  # join the module's Ray: no second cluster
+    cmd = [sys.executable, "-m", "maddpg_tf2.cli", "--scenario", "simple_speaker_listener", "--coded-scheme",
+           "mds", "--learners", "3", "--stragglers", "1", "--straggler-delay", "0.05", "--ray-address", address,
+           "--num-episodes", "60", "--max-episode-len", "5", "--batch-size", "16", "--num-units", "8",
+           "--num-envs", "4", "--save-rate", "20", "--seed", "1", "--quiet", "--exp-name", "coded",
+           "--save-dir", str(tmp_path / "policy"), "--plots-dir", str(tmp_path / "curves")]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "episodes: 60" in out.stdout
+    extras = sorted(glob.glob(str(tmp_path / "policy" / "*.extra.json")))
+    progress = json.load(open(extras[-1]))["progress"]
+    assert progress["update_rounds"] >= 3  # 300 transitions, learning from 80: rounds at 100, 200, 300
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--coded-scheme", "mds", "--learners", "3", "--stragglers", "3"], "--stragglers 3 must be smaller than --learners 3"),
+    (["--stragglers", "1"], "--stragglers needs --coded-scheme"),
+    (["--coded-scheme", "ldpc", "--learners", "0"], "--learners must be a positive integer"),
+    (["--coded-scheme", "mds", "--straggler-delay", "-1", "--stragglers", "1"], "--straggler-delay must be 0 or more"),
+    (["--coded-scheme", "mds", "--round-timeout", "0"], "--round-timeout must be positive"),
+])
+def test_bad_combinations_are_one_line_errors(argv, message):
+    with pytest.raises(UsageError, match=message.replace("-", r"\-")):
+        parse_config(argv)
+
+
+def test_too_few_learners_and_missing_ray(monkeypatch):
+    from maddpg_tf2.distributed.coded.controller import check_sizes
+    from maddpg_tf2.distributed.runtime import require_ray
+    from maddpg_tf2.errors import UserError
+
+    with pytest.raises(UserError, match="needs at least one learner per agent"):
+        check_sizes("replication", 2, 3, 0)
+    check_sizes("none", 2, 3, 1)  # uncoded: a learner may hold several agents
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(UserError, match=r"distributed extra"):
+        require_ray("--coded-scheme")

@@ -36,7 +36,7 @@ class MultiAgentEnv(gym.Env):
     metadata = {'render.modes': ['human', 'rgb_array'], 'render_modes': ['human', 'rgb_array']}
 
     def __init__(self, world, reset_callback=None, reward_callback=None, observation_callback=None,
-                 info_callback=None, done_callback=None, shared_viewer=True):
+                 info_callback=None, done_callback=None, shared_viewer=True, discrete_action_space=True):
         self.world = world
         self.agents = self.world.policy_agents
         self.n = len(world.policy_agents)
@@ -45,8 +45,9 @@ class MultiAgentEnv(gym.Env):
         self.observation_callback = observation_callback
         self.info_callback = info_callback
         self.done_callback = done_callback
-        # actions are one-hot (or soft) vectors per discrete sub-space
-        self.discrete_action_space = True
+        # actions are one-hot (or soft) vectors per discrete sub-space; False: the original's
+        # continuous mode (Box movement in [-u_range, u_range], Box comm in [0, 1])
+        self.discrete_action_space = bool(discrete_action_space)
         # if true, an action is an index per sub-space instead of a vector
         self.discrete_action_input = False
         # if true, the movement part is replaced by the one-hot of its argmax

@@ -90,3 +90,10 @@ class _ObjectEnvFactory:
         info = scenario.benchmark_data if self.benchmark else None
         return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation, info,
                              discrete_action_space=self.discrete)
+
+
+def make_env_for(config, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
+                 render: bool = False) -> BatchedEnv:
+    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode)."""
+    return make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
+                    continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)

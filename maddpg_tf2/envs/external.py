@@ -16,6 +16,8 @@ the policy's soft categorical), clipped to the bounds for Box, thresholded for M
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -36,6 +38,12 @@ def require(module: str, extra: str):
         return importlib.import_module(module)
     except ImportError:
         raise MissingExtraError(f"{module} is not installed; install the extra: pip install -e \".[{extra}]\"") from None
+
+
+def _installed(package: str) -> bool:
+    if package in sys.modules:
+        return sys.modules[package] is not None
+    return importlib.util.find_spec(package) is not None
 
 
 def make_external(name: str, num_envs: int = 1, seed: Optional[int] = None, env_kwargs: Optional[dict] = None,
@@ -116,8 +124,8 @@ class PettingZooBatch(BatchedEnv):
         try:
             mod = importlib.import_module(module)
         except ImportError as e:
-            missing = getattr(e, "name", None) or ""
-            if missing in _EXTRAS:  # the package itself is absent, not a module inside it
+            missing = (getattr(e, "name", None) or "").split(".")[0]
+            if missing in _EXTRAS and not _installed(missing):  # the package is absent, not a module in it
                 raise MissingExtraError(f"{missing} is not installed; install the extra: "
                                         f"pip install -e \".[{_EXTRAS[missing]}]\"") from None
             from maddpg_tf2.envs.make import UnknownScenarioError

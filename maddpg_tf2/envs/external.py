@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import List, Optional, Sequence
 
@@ -52,6 +53,8 @@ def make_external(name: str, num_envs: int = 1, seed: Optional[int] = None, env_
     kwargs = dict(env_kwargs or {})
     if render:
         kwargs.setdefault("render_mode", "rgb_array")
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame-drawn frames need no screen
     if kind == "pettingzoo":
         return PettingZooBatch(ident, num_envs, seed, kwargs)
     return GymnasiumBatch(ident, num_envs, seed, kwargs)

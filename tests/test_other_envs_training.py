@@ -201,3 +201,19 @@ def test_maddpg_improves_on_mpe2_simple_spread(tmp_path, continuous):
     assert trainer.train() == 0
     after = np.mean([sum(ep["returns"]) for ep in run_episodes(trainer.env, trainer.policy, rng, 2000, 25)])
     assert after > before + MPE2_GAIN, (before, after)
+
+
+def test_env_and_env_kwargs_from_yaml(tmp_path):
+    from maddpg_tf2.cli import UsageError, parse_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("env: pettingzoo:mpe2.simple_spread_v3\nenv-kwargs:\n  max_cycles: 50\n  continuous_actions: true\n"
+                    "box-policy: gaussian\nupdate-every: 25\n")
+    c = parse_config(["--config", str(path)])
+    assert c.scenario == "pettingzoo:mpe2.simple_spread_v3" and c.update_every == 25
+    assert c.env_kwargs == {"max_cycles": 50, "continuous_actions": True} and c.box_policy == "gaussian"
+    c = parse_config(["--config", str(path), "--env-kwargs", '{"N": 2}'])  # the command line wins
+    assert c.env_kwargs == {"N": 2}
+    path.write_text("env-kwargs: [1, 2]\n")
+    with pytest.raises(UsageError, match="env-kwargs"):
+        parse_config(["--config", str(path)])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -72,7 +73,7 @@ def main(argv=None):
                   f"({sec:.0f} s)", flush=True)
         png = plot_curves(curves, rates, os.path.join(OUT, f"env_adapters_{task}.png"),
                           title=f"{task}: mean episode return per {rates} episodes")
-        results[task] = {"command": "maddpg-train " + " ".join(TASKS[task]), "save_rate": rates,
+        results[task] = {"command": shlex.join(["maddpg-train"] + TASKS[task] + ["--seed", "S"]), "save_rate": rates,
                          "curves": curves, "seconds": secs,
                          "final_mean": float(np.mean([c[-1] for c in curves.values()]))}
         print(f"plot: {png}", flush=True)

@@ -187,3 +187,11 @@ def test_unknown_ids_and_missing_extras_name_the_fix(monkeypatch, early_exit):
     monkeypatch.setitem(sys.modules, "pettingzoo", None)
     with pytest.raises(MissingExtraError, match=r"pettingzoo is not installed"):
         make_env(early_exit)
+
+
+def test_gymnasium_resets_continue_the_seeded_stream():
+    env = make_env("gymnasium:Pendulum-v1", num_envs=1, seed=7)
+    first, second = env.reset()[0].copy(), env.reset()[0].copy()
+    assert not np.array_equal(first, second)  # a new episode, not the seeded start again
+    env.seed(7)
+    np.testing.assert_array_equal(env.reset()[0], first)

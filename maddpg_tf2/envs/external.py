@@ -266,12 +266,11 @@ class GymnasiumBatch(BatchedEnv):
         self.observation_space_n = [_box(_flat_dim(self._obs_space))]
         self.action_space_n = [_check_action_space(self.vec.single_action_space, env_id)]
         self.truncated = np.zeros(self.num_envs, bool)
-        self._seed = seed
+        self._seed, self._seeded = seed, False
         self._obs = None
 
     def seed(self, seed: Optional[int]) -> None:
-        self._seed = seed
-        self._obs = None  # the next reset reseeds every world
+        self._seed, self._seeded = seed, False  # the next reset reseeds every world
 
     def _flat(self, obs) -> np.ndarray:
         from gymnasium import spaces
@@ -282,7 +281,8 @@ class GymnasiumBatch(BatchedEnv):
 
     def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
         if self._obs is None or mask is None:
-            obs, _ = self.vec.reset(seed=self._seed)  # world e gets seed + e
+            seed, self._seeded = (None if self._seeded else self._seed), True  # later resets continue the stream
+            obs, _ = self.vec.reset(seed=seed)  # world e gets seed + e
             self._obs = self._flat(obs)
         else:
             mask = np.asarray(mask, bool)

@@ -19,9 +19,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PENDULUM = ["--env", "gymnasium:Pendulum-v1", "--max-episode-len", "200", "--batch-size", "256",
             "--lr", "1e-3", "--gamma", "0.98", "--soft-update-size", "0.005", "--gradient-clip", "0",
             "--target-init", "copy", "--update-every", "1", "--learning-starts", "1000", "--num-envs", "4"]
-MPE2 = ["--env", "pettingzoo:mpe2.simple_spread_v3", "--num-episodes", "3000", "--num-envs", "16",
-        "--save-rate", "500"]
-MPE2_GAIN = 5.0
+# the original's hyperparameters; updates start at episode 1,000 (25,600 transitions), then the return
+# dips and recovers past the untrained level (benchmarks/RESULTS.md, "Other environments")
+MPE2 = ["--env", "pettingzoo:mpe2.simple_spread_v3", "--num-envs", "16", "--save-rate", "500"]
+MPE2_RUNS = {False: (3000, 10.0), True: (5000, 5.0)}  # continuous: slower (episodes, required gain)
 
 
 # ----------------------------------------------------------------------------- Box actors
@@ -193,14 +194,15 @@ def test_maddpg_improves_on_mpe2_simple_spread(tmp_path, continuous):
     from maddpg_tf2.loop import Trainer
 
     kwargs = json.dumps({"continuous_actions": continuous})
-    config = parse_config(MPE2 + ["--env-kwargs", kwargs, "--seed", "0", "--quiet",
+    episodes, gain = MPE2_RUNS[continuous]
+    config = parse_config(MPE2 + ["--env-kwargs", kwargs, "--num-episodes", str(episodes), "--seed", "0", "--quiet",
                                   "--save-dir", str(tmp_path / "s"), "--plots-dir", str(tmp_path / "p")])
     trainer = Trainer(config)
     rng = np.random.default_rng(1)
     before = np.mean([sum(ep["returns"]) for ep in run_episodes(trainer.env, trainer.policy, rng, 2000, 25)])
     assert trainer.train() == 0
     after = np.mean([sum(ep["returns"]) for ep in run_episodes(trainer.env, trainer.policy, rng, 2000, 25)])
-    assert after > before + MPE2_GAIN, (before, after)
+    assert after > before + gain, (before, after)
 
 
 def test_env_and_env_kwargs_from_yaml(tmp_path):

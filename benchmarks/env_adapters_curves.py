@@ -1,6 +1,7 @@
 """Learning curves on other libraries' envs (issue 14): MADDPG on PettingZoo's mpe2 simple_spread_v3
-(discrete and continuous actions, the original's hyperparameters) and DDPG on Gymnasium's
-Pendulum-v1, each run through the command line's own parser, one after another.
+(discrete and continuous actions, the original's hyperparameters), DDPG on Gymnasium's
+Pendulum-v1 and our particle simple_spread in continuous mode, each run through the command line's
+own parser, one after another.
 
     nice -n 10 python benchmarks/env_adapters_curves.py --seeds 1
 
@@ -40,6 +41,9 @@ TASKS = {
     "mpe2_simple_spread_discrete": MPE2,
     "mpe2_simple_spread_continuous": MPE2 + ["--env-kwargs", '{"continuous_actions": true}'],
     "pendulum_ddpg": PENDULUM,
+    # our own engine in the original's continuous-action mode, for comparison with the mpe2 curves
+    "particle_simple_spread_continuous": ["--scenario", "simple_spread", "--continuous-actions",
+                                          "--num-episodes", "3000", "--num-envs", "16", "--save-rate", "100"],
 }
 
 

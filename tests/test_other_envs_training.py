@@ -219,3 +219,21 @@ def test_env_and_env_kwargs_from_yaml(tmp_path):
     path.write_text("env-kwargs: [1, 2]\n")
     with pytest.raises(UsageError, match="env-kwargs"):
         parse_config(["--config", str(path)])
+
+
+def test_replay_stores_termination_only_and_absorbing_finished_agents(tmp_path, data_dir, monkeypatch):
+    """Through the training loop: the runner terminates at step 2 (done from then on, reward 0 after
+    its last step), the walker's truncation at step 4 ends the episode but is stored as not done."""
+    monkeypatch.syspath_prepend(str(data_dir))
+    t = _train(tmp_path, scenario="pettingzoo:early_exit_env", env_kwargs={"max_cycles": 4, "finish": 2},
+               num_episodes=3, max_episode_len=25, num_envs=2, batch_size=8, save_rate=1,
+               learning_starts=10 ** 6, seed=0)
+    assert len(t.replay) == 2 * 4 * 2  # episodes of 4 steps, ended by the env's own truncation
+    b = t.replay.gather(*t.replay.sample_index((1, 200), np.random.default_rng(0)))
+    step = b["obs_n"][0][0, :, 0]  # the walker's observation counts the steps before the transition
+    done, rew = b["done"][0], b["rew"][0]
+    assert set(step.tolist()) == {0.0, 1.0, 2.0, 3.0}
+    assert not done[:, 0].any()  # the walker: never terminated; its truncated last step bootstraps
+    np.testing.assert_array_equal(done[:, 1], step >= 1)  # the runner: done from its terminating step on
+    np.testing.assert_array_equal(rew[:, 1], np.select([step == 0, step == 1], [1.0, 10.0], 0.0))
+    np.testing.assert_array_equal(b["next_obs_n"][1][0, :, 0], np.minimum(step + 1, 2))  # frozen once gone

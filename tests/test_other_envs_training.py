@@ -150,9 +150,11 @@ def test_gymnasium_box_env_round_trips_through_the_cli(tmp_path, monkeypatch, ca
     act = agents.act([np.zeros((5, 3))], deterministic=True)[0]
     assert act.shape == (5, 1) and np.all(np.abs(act) <= 2.0)
 
-    # a checkpoint of the deterministic actor does not load as a Gaussian one
-    r = _cli(*tiny, *out, "--benchmark", "--box-policy", "gaussian", cwd=tmp_path)
-    assert r.returncode == 2 and "box-policy" in r.stderr
+    # a checkpoint of the deterministic actor does not load as a Gaussian one: one line
+    capsys.readouterr()
+    assert cli.main([str(a) for a in tiny + out + ["--benchmark", "--box-policy", "gaussian"]]) == 2
+    err = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
+    assert len(err) == 1 and "param_dims differs" in err[0] and "--box-policy deterministic" in err[0]
 
 
 def test_bad_env_input_is_one_line(tmp_path):

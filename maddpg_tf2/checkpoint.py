@@ -94,7 +94,7 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
             raise CheckpointError(
                 f"checkpoint in {path} does not fit this model ({k} differs).\n"
                 f"  checkpoint: {_describe(saved)}\n  this run:   {_describe(current)}\n"
-                f"Load it with the scenario and --num-units it was trained with, or use another --load-dir.")
+                f"Load it with the scenario, --num-units and --box-policy it was trained with, or use another --load-dir.")
 
 
 def detect_format(directory: str) -> Optional[str]:

@@ -49,17 +49,41 @@ def load_with_spaces(path: str, obs_dims: Sequence[int], act_spaces: Sequence, c
 
 
 def load(path: str, scenario: str = "simple_spread", num_units: int = 64, num_adversaries: int = 0,
-         good_policy: str = "maddpg", adv_policy: str = "maddpg", seed: Optional[int] = None) -> Agents:
+         good_policy: str = "maddpg", adv_policy: str = "maddpg", seed: Optional[int] = None,
+         env_kwargs: Optional[dict] = None, continuous_actions: Optional[bool] = None,
+         box_policy: Optional[str] = None) -> Agents:
     """Load trained agents for `scenario` from a checkpoint folder written by maddpg_tf2 or by the
-    original code (detected from the folder). The scenario gives observation sizes and action spaces;
-    num_units and the policy flags must be those the checkpoint was trained with."""
+    original code (detected from the folder). The scenario (or env id such as
+    'gymnasium:Pendulum-v1') gives observation sizes and action spaces; num_units and the policy
+    flags must be those the checkpoint was trained with. env_kwargs, continuous_actions and
+    box_policy default to what the checkpoint's meta.json recorded."""
     from maddpg_tf2.envs.make import make_env
 
-    env = make_env(scenario, num_envs=1)
+    recorded = _recorded_env(path)
+    env_kwargs = recorded.get("env_kwargs") if env_kwargs is None else env_kwargs
+    continuous_actions = bool(recorded.get("continuous_actions", False)) if continuous_actions is None \
+        else continuous_actions
+    box_policy = box_policy or recorded.get("box_policy") or Config.box_policy
+    env = make_env(scenario, num_envs=1, continuous_actions=continuous_actions, env_kwargs=env_kwargs)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
     act_spaces = list(env.action_space_n)
     if hasattr(env, "close"):
         env.close()
     config = Config(scenario=scenario, num_units=num_units, num_adversaries=num_adversaries,
-                    good_policy=good_policy, adv_policy=adv_policy, seed=seed)
+                    good_policy=good_policy, adv_policy=adv_policy, seed=seed, env_kwargs=env_kwargs,
+                    continuous_actions=continuous_actions, box_policy=box_policy)
     return load_with_spaces(path, obs_dims, act_spaces, config, scenario=scenario, seed=seed)
+
+
+def _recorded_env(path: str) -> dict:
+    """The env settings a native checkpoint's meta.json records ({} for the original's format)."""
+    import json
+    import os
+
+    from maddpg_tf2.checkpoint import META_FILE
+
+    try:
+        with open(os.path.join(os.fspath(path), META_FILE)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}

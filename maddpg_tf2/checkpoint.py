@@ -54,6 +54,8 @@ def scenario_key(scenario: Optional[str]) -> Optional[str]:
     """'simple_spread', 'simple_spread.py' and '/path/simple_spread.py' all name one scenario."""
     if scenario is None:
         return None
+    if str(scenario).startswith(("pettingzoo:", "gymnasium:")):
+        return str(scenario)  # an env id names itself (envs/make.py is_external)
     return os.path.splitext(os.path.basename(str(scenario).rstrip("/")))[0]
 
 
@@ -61,25 +63,38 @@ def model_meta(learner, scenario: Optional[str] = None) -> dict:
     return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "scenario": scenario_key(scenario),
             "obs_dims": list(learner.obs_dims), "act_dims": list(learner.act_dims),
             "num_units": int(learner.num_units),
-            "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n]}
+            "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n],
+            # actor output sizes: a Box actor's differ between --box-policy deterministic and gaussian
+            "param_dims": [int(d.param_size) for d in learner.dists],
+            **env_meta(getattr(learner, "config", None))}
+
+
+def env_meta(config) -> dict:
+    """How the env was built (recorded so that a checkpoint says what it was trained on)."""
+    if config is None:
+        return {}
+    return {"env_kwargs": config.env_kwargs, "continuous_actions": bool(config.continuous_actions),
+            "box_policy": config.box_policy}
 
 
 def _describe(meta: dict) -> str:
     return (f"scenario {meta.get('scenario')!r}, obs dims {meta.get('obs_dims')}, act dims "
-            f"{meta.get('act_dims')}, num_units {meta.get('num_units')}, critics {meta.get('critics')}")
+            f"{meta.get('act_dims')}, num_units {meta.get('num_units')}, critics {meta.get('critics')}"
+            + (f", actor outputs {meta['param_dims']} (--box-policy {meta.get('box_policy')})"
+               if "param_dims" in meta else ""))
 
 
 def check_meta(saved: dict, current: dict, path: str) -> None:
     """Refuse a checkpoint written for another scenario, network size or critic kind."""
-    keys = ["obs_dims", "act_dims", "num_units", "critics"]
+    keys = ["obs_dims", "act_dims", "num_units", "critics", "param_dims"]
     if saved.get("scenario") and current.get("scenario"):
         keys.insert(0, "scenario")
     for k in keys:
-        if k in saved and saved[k] != current[k]:
+        if k in saved and k in current and saved[k] != current[k]:
             raise CheckpointError(
                 f"checkpoint in {path} does not fit this model ({k} differs).\n"
                 f"  checkpoint: {_describe(saved)}\n  this run:   {_describe(current)}\n"
-                f"Load it with the scenario and --num-units it was trained with, or use another --load-dir.")
+                f"Load it with the scenario, --num-units and --box-policy it was trained with, or use another --load-dir.")
 
 
 def detect_format(directory: str) -> Optional[str]:

@@ -18,6 +18,7 @@ from maddpg_tf2.config import Config
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
 POLICIES = ("maddpg", "ddpg")
 CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
+BOX_POLICIES = ("deterministic", "gaussian")  # distributions.BOX_POLICIES (not imported: it loads TensorFlow)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="maddpg-train",
         description="MADDPG on the multi-agent particle environments (TensorFlow 2)")
     # Environment
-    p.add_argument("--scenario", type=str, default=d.scenario, help="built-in scenario name (e.g. simple_spread) or the path of a scenario .py file")
+    p.add_argument("--scenario", "--env", dest="scenario", type=str, default=d.scenario, help="built-in scenario name (e.g. simple_spread), the path of a scenario .py file, pettingzoo:MODULE (e.g. pettingzoo:mpe2.simple_spread_v3) or gymnasium:ID (e.g. gymnasium:Pendulum-v1)")
     p.add_argument("--max-episode-len", type=int, default=d.max_episode_len, help="steps per episode (time limit)")
     p.add_argument("--num-episodes", type=int, default=d.num_episodes, help="training stops after this many episodes")
     p.add_argument("--num-adversaries", type=int, default=d.num_adversaries, help="the first k agents use --adv-policy")
@@ -93,7 +94,33 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--standardise-rewards", action="store_true", default=d.standardise_rewards, help="standardise sampled rewards per batch")
     est.add_argument("--warmup-episodes", type=int, default=d.warmup_episodes, help="episodes of random actions before the policy acts")
     est.add_argument("--train-repeats", type=int, default=d.train_repeats, help="update rounds per update point")
+
+    envs = p.add_argument_group("other environments and continuous actions")
+    envs.add_argument("--env-kwargs", type=_json_mapping, default=d.env_kwargs, help="JSON object of keyword arguments for a pettingzoo:/gymnasium: env, e.g. '{\"continuous_actions\": true}'")
+    envs.add_argument("--continuous-actions", action="store_true", default=d.continuous_actions, help="particle scenarios with the original's continuous actions (discrete_action_space=False)")
+    envs.add_argument("--box-policy", type=str, default=d.box_policy, choices=BOX_POLICIES, help="actors for Box action spaces: deterministic + exploration noise (DDPG) or a squashed Gaussian")
+    envs.add_argument("--action-noise", type=float, default=d.action_noise, help="deterministic Box actors: exploration noise std, fraction of half the action range")
+    envs.add_argument("--update-every", type=int, default=d.update_every, help="one update round per this many collected transitions (original: 100)")
+    envs.add_argument("--learning-starts", type=int, default=d.learning_starts, help="transitions stored before updates start (default: batch size * max episode length)")
     return p
+
+
+def _json_mapping(text):
+    """--env-kwargs: a JSON object (or, from YAML, a mapping already)."""
+    import json
+
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as e:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({e}); pass an object such as '{{\"max_cycles\": 50}}'")
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"must be a JSON object, got {text!r}")
+    return value
+
+
+_json_mapping.__name__ = "JSON object"
 
 
 class UsageError(Exception):
@@ -116,14 +143,14 @@ def _yaml_values(path, parser):
     values = {}
     for key, value in data.items():
         dest = str(key).replace("-", "_").lstrip("_")
-        dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau"}.get(dest, dest)
+        dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau", "env": "scenario"}.get(dest, dest)
         if dest not in known:
             raise UsageError(f"config file {path}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
         action = known[dest]
         if value is not None and action.type is not None and not isinstance(value, bool):
             try:
                 value = action.type(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, argparse.ArgumentTypeError):
                 raise UsageError(f"config file {path}: '{key}' must be of type {action.type.__name__}, got {value!r}")
         if action.choices and value not in action.choices:
             raise UsageError(f"config file {path}: '{key}' must be one of {', '.join(action.choices)}, got {value!r}")
@@ -184,6 +211,12 @@ def validate(c: Config) -> None:
         raise UsageError(f"--soft-update-size must lie in (0, 1], got {c.tau}")
     if c.display_episodes is not None and c.display_episodes <= 0:
         raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
+    if c.update_every <= 0:
+        raise UsageError(f"--update-every must be a positive integer, got {c.update_every}")
+    if c.learning_starts is not None and c.learning_starts < 0:
+        raise UsageError(f"--learning-starts must be 0 or more, got {c.learning_starts}")
+    if not c.action_noise >= 0:
+        raise UsageError(f"--action-noise must be 0 or more, got {c.action_noise}")
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
     _validate_coded(c)

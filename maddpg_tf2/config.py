@@ -14,9 +14,14 @@ from typing import Optional
 class Config:
     # --- environment ---
     scenario: str = "simple"
-    """Built-in scenario name (with or without .py) or the path of a user's scenario file."""
+    """Built-in scenario name (with or without .py), the path of a user's scenario file,
+    `pettingzoo:MODULE` (MODULE.parallel_env(**env_kwargs)) or `gymnasium:ID` (one agent: DDPG)."""
+    env_kwargs: Optional[dict] = None
+    """Keyword arguments of a pettingzoo:/gymnasium: env's constructor (None: none)."""
+    continuous_actions: bool = False
+    """Particle scenarios in the original's continuous-action mode (discrete_action_space=False)."""
     max_episode_len: int = 25
-    """Steps per episode (time limit)."""
+    """Steps per episode (time limit; an env with a shorter limit of its own ends episodes earlier)."""
     num_episodes: int = 60000
     """Training stops once this many episodes have been started."""
     num_adversaries: int = 0
@@ -59,6 +64,11 @@ class Config:
     """Standardise sampled rewards per batch before the critic target (off in the original)."""
     warmup_episodes: int = 0
     """Episodes acted with uniformly random actions before the policy acts (0 in the original)."""
+    box_policy: str = "deterministic"
+    """Actors for Box action spaces: `deterministic` (DDPG: tanh into the bounds, Gaussian exploration
+    noise when acting) or `gaussian` (reparameterised diagonal Gaussian, tanh-squashed into the bounds)."""
+    action_noise: float = 0.1
+    """Std of the deterministic Box actors' exploration noise, as a fraction of half the action range."""
 
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"

@@ -205,6 +205,85 @@ class DiagGaussian(ActionDistribution):
         return np.split(np.asarray(params), 2, axis=-1)[0].astype(np.float32)
 
 
+class _Squash:
+    """Maps R^k into a Box's bounds with tanh (dimensions with an infinite bound stay unsquashed)."""
+
+    def __init__(self, low, high):
+        low = np.asarray(low, np.float64).reshape(-1)
+        high = np.asarray(high, np.float64).reshape(-1)
+        self.low, self.high = low, high
+        self.finite = np.isfinite(low) & np.isfinite(high)
+        self.centre = np.where(self.finite, (low + high) / 2.0, 0.0)
+        self.half = np.where(self.finite, (high - low) / 2.0, 1.0)
+        self._all = bool(self.finite.all())
+
+    def tf(self, x):
+        y = tf.tanh(x) if self._all else tf.where(self.finite, tf.tanh(x), x)
+        return self.centre.astype(np.float32) + self.half.astype(np.float32) * y
+
+    def np(self, x):
+        x = np.asarray(x, np.float64)
+        y = np.tanh(x) if self._all else np.where(self.finite, np.tanh(x), x)
+        return self.centre + self.half * y
+
+
+class DeterministicBox(ActionDistribution):
+    """Box(low, high) as DDPG acts: a deterministic actor, action = tanh(params) scaled into the
+    bounds. Learning uses that action itself (target actions and the actor loss, as DDPG, MADDPG's
+    deterministic policies and TD3); acting adds Gaussian exploration noise of std
+    `noise` * (high - low) / 2 and clips to the bounds. The mode is the noiseless action."""
+
+    def __init__(self, low, high, noise: float = 0.1):
+        self.squash = _Squash(low, high)
+        self.param_size = self.action_size = len(self.squash.low)
+        self.noise = float(noise)
+
+    def sample(self, params, seed=None, temperature=None):
+        return self.squash.tf(params)
+
+    def mode(self, params):
+        return self.squash.tf(params)
+
+    def sample_np(self, params, rng):
+        q = self.squash
+        a = q.np(params) + self.noise * q.half * rng.standard_normal(np.shape(params))
+        return np.clip(a, q.low, q.high).astype(np.float32)
+
+    def mode_np(self, params):
+        return self.squash.np(params).astype(np.float32)
+
+
+class SquashedGaussian(ActionDistribution):
+    """Box(low, high) as a stochastic actor: params = [mean, log_std]; a reparameterised sample
+    tanh(mean + std * N(0, 1)) scaled into the bounds, in acting and in learning (the original's
+    DiagGaussian, squashed); mode tanh(mean) scaled. log_std is clipped to [-20, 2]."""
+
+    def __init__(self, low, high):
+        self.squash = _Squash(low, high)
+        self.action_size = len(self.squash.low)
+        self.param_size = 2 * self.action_size
+
+    def sample(self, params, seed=None, temperature=None):
+        mean, log_std = tf.split(params, 2, axis=-1)
+        std = tf.exp(tf.clip_by_value(log_std, -20.0, 2.0))
+        eps = tf.random.normal(tf.shape(mean)) if seed is None else tf.random.stateless_normal(tf.shape(mean), seed)
+        return self.squash.tf(mean + std * eps)
+
+    def mode(self, params):
+        return self.squash.tf(tf.split(params, 2, axis=-1)[0])
+
+    def sample_np(self, params, rng):
+        mean, log_std = np.split(np.asarray(params, np.float64), 2, axis=-1)
+        x = mean + np.exp(np.clip(log_std, -20.0, 2.0)) * rng.standard_normal(mean.shape)
+        return self.squash.np(x).astype(np.float32)
+
+    def mode_np(self, params):
+        return self.squash.np(np.split(np.asarray(params), 2, axis=-1)[0]).astype(np.float32)
+
+
+BOX_POLICIES = ("deterministic", "gaussian")
+
+
 class Bernoulli(ActionDistribution):
     """MultiBinary(n): params are logits; sample 1 where u < sigmoid(logit); mode rounds the
     probability (0.5 rounds to 0, as tf.round)."""
@@ -227,8 +306,12 @@ class Bernoulli(ActionDistribution):
         return np.round(p).astype(np.float32)
 
 
-def make_distribution(space, estimator=None, temperature: float = 1.0) -> ActionDistribution:
-    """The original's choice of distribution for an action space (estimator: discrete parts only)."""
+def make_distribution(space, estimator=None, temperature: float = 1.0, box: Optional[str] = None,
+                      noise: float = 0.1) -> ActionDistribution:
+    """The original's choice of distribution for an action space (estimator: discrete parts only).
+
+    box: None keeps the original's unsquashed DiagGaussian for Box spaces; 'deterministic' gives
+    DeterministicBox (exploration noise `noise`), 'gaussian' SquashedGaussian."""
     kind = _space_kind(space)
     if kind == "discrete":
         return SoftCategorical(space.n, estimator, temperature)
@@ -239,6 +322,12 @@ def make_distribution(space, estimator=None, temperature: float = 1.0) -> Action
         shape = tuple(space.shape)
         if len(shape) != 1:
             raise ValueError(f"Box action spaces must be 1-D, got shape {shape}")
+        if box == "deterministic":
+            return DeterministicBox(space.low, space.high, noise)
+        if box == "gaussian":
+            return SquashedGaussian(space.low, space.high)
+        if box is not None:
+            raise ValueError(f"box must be one of {BOX_POLICIES}, got {box!r}")
         return DiagGaussian(shape[0])
     n = int(np.prod(np.asarray(space.n).reshape(-1)))
     return Bernoulli(n)

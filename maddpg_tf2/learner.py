@@ -266,7 +266,8 @@ class Learner(tf.Module):
         seed = config.seed if seed is None else seed
         self.local_q_n = list(local_q_n) if local_q_n is not None else local_q_flags(config, n)
         estimator = make_estimator_for(config)
-        self.dists = [make_distribution(s, estimator, config.gumbel_temp) for s in act_spaces]
+        self.dists = [make_distribution(s, estimator, config.gumbel_temp, box=config.box_policy,
+                                        noise=config.action_noise) for s in act_spaces]
         self.obs_dims = [int(d) for d in obs_dims]
         self.act_dims = [d.action_size for d in self.dists]
         self.num_units = config.num_units

@@ -18,6 +18,7 @@ from typing import List, Optional
 import numpy as np
 
 from maddpg_tf2.config import Config
+from maddpg_tf2.envs.base import episode_over
 from maddpg_tf2.errors import UserError
 
 
@@ -57,10 +58,12 @@ def preflight(config: Config) -> None:
     created and written (they are created here as needed)."""
     from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
 
+    from maddpg_tf2.envs.make import is_external, make_env_for
+
     name = os.fspath(config.scenario)
-    if not os.path.isfile(name) and (name[:-3] if name.endswith(".py") else name) not in BUILTIN_NAMES:
-        from maddpg_tf2.envs.make import make_env
-        make_env(name)  # raises UnknownScenarioError, which lists the built-in names
+    if is_external(name) or config.env_kwargs or (
+            not os.path.isfile(name) and (name[:-3] if name.endswith(".py") else name) not in BUILTIN_NAMES):
+        make_env_for(config).close()  # unknown names, missing extras, bad kwargs: one line, before TensorFlow
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)
@@ -118,7 +121,8 @@ def _seed_everything(seed: Optional[int]) -> None:
 def exp_name_for(config: Config) -> str:
     if config.exp_name:
         return config.exp_name
-    stem = os.path.splitext(os.path.basename(config.scenario))[0]
+    from maddpg_tf2.envs.make import env_stem
+    stem = env_stem(config.scenario)
     return f"{stem}_{time.strftime('%Y%m%d-%H%M%S')}"
 
 
@@ -142,13 +146,13 @@ def build_agents(config: Config, env):
 
 class Trainer:
     def __init__(self, config: Config):
-        from maddpg_tf2.envs.make import make_env
+        from maddpg_tf2.envs.make import make_env_for
         from maddpg_tf2.logging import RunLogger
         from maddpg_tf2.replay import Replay
 
         self.config = config
         self.exp_name = exp_name_for(config)
-        self.env = make_env(config.scenario, num_envs=config.num_envs, seed=config.seed)
+        self.env = make_env_for(config, num_envs=config.num_envs, seed=config.seed)
         self.learner, self.policy = build_agents(config, self.env)
         from maddpg_tf2.distributed.coded import make_updater
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
@@ -195,6 +199,10 @@ class Trainer:
     def train(self) -> int:
         c = self.config
         self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
+        limit = getattr(self.env, "episode_limit", None)
+        if limit and limit > c.max_episode_len:
+            self.logger.message(f"Note: episodes end after --max-episode-len {c.max_episode_len} steps "
+                                f"(the env's own limit is {limit}); pass --max-episode-len {limit} to keep it")
         if c.restore:
             self.restore()
         self.logger.message("Starting iterations...")
@@ -245,7 +253,7 @@ class Trainer:
             self.replay.add(obs_n, act_n, rew, new_obs_n, done)
             ep_reward += rew.sum(axis=1)
             ep_agent_reward += rew
-            ended = np.all(done, axis=1) | terminal
+            ended = episode_over(env, done, terminal)  # done (termination) alone goes to the replay
             old_step = p.train_step
             p.train_step += E
             obs_n = new_obs_n

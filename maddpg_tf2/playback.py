@@ -11,6 +11,7 @@ import numpy as np
 
 from maddpg_tf2 import fileio
 from maddpg_tf2.config import Config
+from maddpg_tf2.envs.base import episode_over
 
 
 def _load_policy(config: Config, env):
@@ -33,14 +34,17 @@ def benchmark(config: Config) -> int:
     step; see README), then a summary table on stdout and as JSON beside the pickle.
     """
     from maddpg_tf2 import benchmark_metrics
-    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.envs.make import make_env_for
     from maddpg_tf2.loop import exp_name_for
 
     exp_name = exp_name_for(config)
     # No more worlds than the requested steps fill: --benchmark-iters stays the run's length.
     num_envs = max(1, min(config.num_envs, -(-config.benchmark_iters // config.max_episode_len)))
-    env = make_env(config.scenario, num_envs=num_envs, seed=config.seed, benchmark=True)
+    env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
     policy = _load_policy(config, env)
+    if not env.has_benchmark_data:
+        from maddpg_tf2.episode_stats import benchmark_returns
+        return benchmark_returns(config, env, policy, exp_name)
     rng = np.random.default_rng(config.seed)
     E = env.num_envs
     obs_n = env.reset()
@@ -55,7 +59,7 @@ def benchmark(config: Config) -> int:
         episode_step += 1
         for e in range(E):
             current[e].append(info[e])
-        ended = np.all(done, axis=1) | (episode_step >= config.max_episode_len)
+        ended = episode_over(env, done, episode_step >= config.max_episode_len)
         if ended.any():
             for e in np.flatnonzero(ended):
                 episodes.append([current[e]])
@@ -77,8 +81,9 @@ def benchmark(config: Config) -> int:
 
 
 def env_scenario_name(scenario: str) -> str:
-    """Built-in name without .py, or the file stem of a user's scenario."""
-    return os.path.splitext(os.path.basename(scenario))[0]
+    """Built-in name without .py, the file stem of a user's scenario, or an env's own name."""
+    from maddpg_tf2.envs.make import env_stem
+    return env_stem(scenario)
 
 
 def display_path(config: Config) -> str:
@@ -92,9 +97,9 @@ def display(config: Config) -> int:
     """Render the loaded policy: in a window when there is a display (forever unless
     --display-episodes, 0.1 s per step, as the original), else into an animation file."""
     from maddpg_tf2 import render
-    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.envs.make import make_env_for
 
-    env = make_env(config.scenario, num_envs=1, seed=config.seed)
+    env = make_env_for(config, num_envs=1, seed=config.seed, render=True)
     policy = _load_policy(config, env)
     rng = np.random.default_rng(config.seed)
     window = render.Window() if render.has_display() and not config.display_file else None
@@ -113,7 +118,7 @@ def display(config: Config) -> int:
                 else:
                     frames.append(frame)
                 obs_n, _, done, _ = env.step(policy.act(obs_n, rng))
-                if np.all(done):
+                if episode_over(env, done, np.zeros(1, bool)).all():
                     break
             done_episodes += 1
     except KeyboardInterrupt:

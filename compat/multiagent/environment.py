@@ -37,11 +37,12 @@ class MultiAgentEnv(gym.Env):
 
     def __init__(self, world, reset_callback=None, reward_callback=None, observation_callback=None,
                  info_callback=None, done_callback=None, shared_viewer=True, discrete_action=True,
-                 post_step_callback=None):
+                 post_step_callback=None, discrete_action_space=None):
         """The original's arguments in the original's order (a 7th positional argument is
         shared_viewer, as the original's train.py passes it), plus two that forks of the MPE added,
         by keyword: discrete_action=False gives Box (continuous) action spaces instead of one-hot
-        vectors; post_step_callback(world) runs after every world step."""
+        vectors; post_step_callback(world) runs after every world step. discrete_action_space (the
+        original's attribute name) is accepted as a keyword too and wins over discrete_action."""
         self.world = world
         self.agents = self.world.policy_agents
         self.n = len(world.policy_agents)
@@ -51,7 +52,10 @@ class MultiAgentEnv(gym.Env):
         self.info_callback = info_callback
         self.done_callback = done_callback
         self.post_step_callback = post_step_callback
-        # actions are one-hot (or soft) vectors per discrete sub-space; else continuous Box actions
+        # actions are one-hot (or soft) vectors per discrete sub-space; False: the original's
+        # continuous mode (Box movement in [-u_range, u_range], Box comm in [0, 1])
+        if discrete_action_space is not None:
+            discrete_action = discrete_action_space
         self.discrete_action_space = bool(discrete_action)
         # if true, an action is an index per sub-space instead of a vector
         self.discrete_action_input = False

@@ -28,7 +28,7 @@ class ObjectEnvBatch(BatchedEnv):
         self.n = int(first.n)
         self.benchmark = bool(benchmark)
         self.observation_space_n = list(first.observation_space)
-        self.action_space_n = list(first.action_space)
+        self.action_space_n = [_flat_box(s) for s in first.action_space]
         agents = list(first.agents)
         self.agent_names = [getattr(a, "name", "agent %d" % i) for i, a in enumerate(agents)]
         self.adversary_n = [bool(getattr(a, "adversary", False)) for a in agents]
@@ -81,3 +81,15 @@ class ObjectEnvBatch(BatchedEnv):
             close = getattr(env, "close", None)
             if close is not None:
                 close()
+
+
+def _flat_box(space):
+    """A Tuple of Boxes (the original's continuous mode for an agent that moves and speaks) as one
+    flat Box: the learner acts with one vector, which MultiAgentEnv splits again."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Tuple) and all(isinstance(s, spaces.Box) for s in space.spaces):
+        low = np.concatenate([np.ravel(s.low) for s in space.spaces]).astype(np.float32)
+        high = np.concatenate([np.ravel(s.high) for s in space.spaces]).astype(np.float32)
+        return spaces.Box(low, high, dtype=np.float32)
+    return space

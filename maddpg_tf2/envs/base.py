@@ -48,6 +48,12 @@ class BatchedEnv:
 
     benchmark: bool = False
     """When True, `step` computes the scenario's benchmark_data."""
+    has_benchmark_data: bool = True
+    """False for envs without benchmark_data (other libraries' envs): benchmarks record episode
+    returns and lengths instead."""
+    truncated: Optional[np.ndarray] = None
+    """After `step`: [E] bool, worlds whose episode the env itself ended without termination (a time
+    limit of its own); None for envs that never do. `done` stays termination only."""
 
     def seed(self, seed: Optional[int]) -> None:
         """Seed the worlds' random draws (resets, noise)."""
@@ -59,6 +65,15 @@ class BatchedEnv:
 
     def close(self) -> None:
         pass
+
+
+def episode_over(env: BatchedEnv, done: np.ndarray, time_up: np.ndarray) -> np.ndarray:
+    """[E] bool: worlds whose episode ended this step (every agent done, the env's own truncation,
+    or the loop's time limit)."""
+    ended = np.all(done, axis=1) | time_up
+    if env.truncated is not None:
+        ended = ended | env.truncated
+    return ended
 
 
 from maddpg_tf2.envs.spaces import MultiDiscrete  # noqa: E402,F401  (re-exported)

@@ -14,7 +14,9 @@ class UnknownScenarioError(ValueError):
     """The scenario is neither a built-in name nor an existing scenario file."""
 
 
-def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False) -> BatchedEnv:
+def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
+             continuous_actions: bool = False, env_kwargs: Optional[dict] = None,
+             render: bool = False) -> BatchedEnv:
     """E worlds of `scenario`.
 
     A built-in name ('simple_spread' or 'simple_spread.py') gives the vectorised ParticleEnv; the
@@ -22,27 +24,61 @@ def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark:
     make_world, reset_world, reward, observation and, for benchmarking, benchmark_data) gives an
     ObjectEnvBatch of `multiagent` environments built the way the original train.py builds them.
     A built-in name wins unless a file of that name exists, as in `multiagent.scenarios.load`.
+    continuous_actions: the original's continuous mode (discrete_action_space=False).
+    `pettingzoo:MODULE` and `gymnasium:ID` give the adapters of envs/external.py, built with
+    env_kwargs (scenarios take none); render: they are built to draw frames (render_mode='rgb_array').
     """
     name = os.fspath(scenario)
+    if is_external(name):
+        from maddpg_tf2.envs.external import make_external
+
+        if continuous_actions:
+            raise UnknownScenarioError("--continuous-actions applies to the particle scenarios; for %s "
+                                       "pass the env's own option in --env-kwargs (e.g. "
+                                       "'{\"continuous_actions\": true}' for mpe2)" % name)
+        return make_external(name, num_envs=num_envs, seed=seed, env_kwargs=env_kwargs, render=render)
+    if env_kwargs:
+        raise UnknownScenarioError("--env-kwargs applies to pettingzoo: and gymnasium: envs only; "
+                                   "scenario %r takes none" % name)
     stem = name[:-3] if name.endswith(".py") else name
     if os.path.isfile(name):
-        return ObjectEnvBatch(_ObjectEnvFactory(name, benchmark), num_envs, seed, benchmark)
+        return ObjectEnvBatch(_ObjectEnvFactory(name, benchmark, continuous_actions), num_envs, seed, benchmark)
     if stem in BUILTIN_NAMES:
-        return ParticleEnv(stem, num_envs=num_envs, seed=seed, benchmark=benchmark)
+        return ParticleEnv(stem, num_envs=num_envs, seed=seed, benchmark=benchmark,
+                           continuous_actions=continuous_actions)
     raise UnknownScenarioError(
         "unknown scenario %r: not a built-in scenario (%s) and no such file; a path to a scenario "
         ".py file (defining class Scenario, as for the original MPE) is accepted too"
         % (name, ", ".join(BUILTIN_NAMES)))
 
 
+EXTERNAL_PREFIXES = ("pettingzoo:", "gymnasium:")
+
+
+def is_external(name) -> bool:
+    """`pettingzoo:MODULE` or `gymnasium:ID`: an env of another library, not a scenario."""
+    return str(name).startswith(EXTERNAL_PREFIXES)
+
+
+def env_stem(name) -> str:
+    """A short name for files and logs: the scenario's file stem, or the env's own name
+    ('pettingzoo:mpe2.simple_spread_v3' -> 'simple_spread_v3', 'gymnasium:Pendulum-v1' -> 'Pendulum-v1')."""
+    name = str(name)
+    if is_external(name):
+        ident = name.split(":", 1)[1]
+        return ident.rsplit(".", 1)[-1] if name.startswith("pettingzoo:") else ident.replace("/", "_")
+    return os.path.splitext(os.path.basename(name.rstrip("/")))[0]
+
+
 class _ObjectEnvFactory:
     """Builds one MultiAgentEnv per call from a scenario file, loaded once, as train.py's make_env."""
 
-    def __init__(self, path: str, benchmark: bool):
+    def __init__(self, path: str, benchmark: bool, continuous_actions: bool = False):
         from multiagent import scenarios  # the compat package; only needed for scenario files
 
         self.module = scenarios.load(path)
         self.path, self.benchmark = path, benchmark
+        self.discrete = not continuous_actions
         if benchmark and not hasattr(self.module.Scenario, "benchmark_data"):
             raise ValueError("scenario file %s defines no benchmark_data, which benchmarking needs" % path)
 
@@ -51,7 +87,13 @@ class _ObjectEnvFactory:
 
         scenario = self.module.Scenario()
         world = scenario.make_world()
-        if self.benchmark:
-            return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation,
-                                 scenario.benchmark_data)
-        return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation)
+        info = scenario.benchmark_data if self.benchmark else None
+        return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation, info,
+                             discrete_action_space=self.discrete)
+
+
+def make_env_for(config, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
+                 render: bool = False) -> BatchedEnv:
+    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode)."""
+    return make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
+                    continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)

@@ -1,10 +1,12 @@
 """The vectorised particle engine: E worlds of one built-in scenario stepped with array operations.
 
-Semantics are the original MultiAgentEnv's with discrete action spaces and the policy's action
-vectors as input (discrete_action_space=True, discrete_action_input=False,
-force_discrete_action=False): movement [noop, +x, -x, +y, -y] gives u = (a1 - a2, a3 - a4) times
-the agent's accel (5.0 when unset), a speaking agent's message part becomes its comm state, silent
-agents say zeros. Random draws come from this env's own numpy Generator.
+Semantics are the original MultiAgentEnv's with the policy's action vectors as input
+(discrete_action_input=False, force_discrete_action=False). With discrete action spaces (the
+original's default, discrete_action_space=True) movement [noop, +x, -x, +y, -y] gives
+u = (a1 - a2, a3 - a4); in continuous mode (discrete_action_space=False) movement is Box(-1, 1, (2,))
+and u is the action itself (not clipped, as the original). Either way u is scaled by the agent's
+accel (5.0 when unset), a speaking agent's message part becomes its comm state (a Box(0, 1) part in
+continuous mode), silent agents say zeros. Random draws come from this env's own numpy Generator.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class ParticleEnv(BatchedEnv):
     `state.comm` [E, n_agents, dim_c] and the scenario's episode variables, all owned here."""
 
     def __init__(self, scenario_name: str, num_envs: int = 1, seed: Optional[int] = None,
-                 benchmark: bool = False):
+                 benchmark: bool = False, continuous_actions: bool = False):
         name = scenario_name[:-3] if scenario_name.endswith(".py") else scenario_name
         if name not in scenarios.SCENARIOS:
             raise ValueError("unknown built-in scenario %r (built-ins: %s)"
@@ -32,6 +34,7 @@ class ParticleEnv(BatchedEnv):
         self.num_envs = int(num_envs)
         self.n = sc.num_agents
         self.benchmark = bool(benchmark)
+        self.continuous_actions = bool(continuous_actions)
         self.collaborative = sc.collaborative
         self.dim_c = sc.dim_c
         self.agent_names = list(sc.agent_names)
@@ -52,24 +55,34 @@ class ParticleEnv(BatchedEnv):
         sc = self.scenario
         self.action_space_n, plus, minus, comm_idx = [], [], [], []
         offset = 0
+        cont = self.continuous_actions
         for i in range(self.n):
             moves, speaks = sc.agent_movable[i], not sc.agent_silent[i]
-            sizes = ([MOVE_DIM] if moves else []) + ([sc.dim_c] if speaks else [])
-            if len(sizes) > 1:
+            move_dim = 2 if cont else MOVE_DIM
+            sizes = ([move_dim] if moves else []) + ([sc.dim_c] if speaks else [])
+            if cont:
+                # the original's Tuple(Box(-u_range, u_range, (2,)), Box(0, 1, (dim_c,))) as one flat
+                # Box (u_range 1 for every built-in agent): the vector the learner and env exchange
+                low = ([-1.0, -1.0] if moves else []) + ([0.0] * sc.dim_c if speaks else [])
+                high = ([1.0, 1.0] if moves else []) + ([1.0] * sc.dim_c if speaks else [])
+                self.action_space_n.append(spaces.Box(np.array(low, np.float32), np.array(high, np.float32),
+                                                      dtype=np.float32))
+            elif len(sizes) > 1:
                 self.action_space_n.append(MultiDiscrete([[0, k - 1] for k in sizes]))
             else:
                 self.action_space_n.append(spaces.Discrete(sizes[0]))
             if moves:
-                plus += [offset + 1, offset + 3]
-                minus += [offset + 2, offset + 4]
-                offset += MOVE_DIM
+                # u = acts @ move: +1 at the plus column, -1 at the minus one (None: no minus column)
+                plus += [offset, offset + 1] if cont else [offset + 1, offset + 3]
+                minus += [None, None] if cont else [offset + 2, offset + 4]
+                offset += move_dim
             if speaks:
                 comm_idx += list(range(offset, offset + sc.dim_c))
                 offset += sc.dim_c
-        self.action_dims = [int(np.sum(s.nvec)) if isinstance(s, MultiDiscrete) else int(s.n)
+        self.action_dims = [int(np.sum(s.nvec)) if isinstance(s, MultiDiscrete) else
+                            int(s.shape[0]) if isinstance(s, spaces.Box) else int(s.n)
                             for s in self.action_space_n]
         self._action_width = offset
-        self._plus, self._minus = np.array(plus, dtype=np.intp), np.array(minus, dtype=np.intp)
         self._comm_idx = np.array(comm_idx, dtype=np.intp)
         self._movers = np.flatnonzero(np.asarray(sc.agent_movable))
         self._speakers = np.flatnonzero(~np.asarray(sc.agent_silent, dtype=bool))
@@ -81,7 +94,8 @@ class ParticleEnv(BatchedEnv):
         for k, i in enumerate(self._movers):
             for c in (0, 1):
                 move[plus[2 * k + c], 2 * i + c] = 1.0
-                move[minus[2 * k + c], 2 * i + c] = -1.0
+                if minus[2 * k + c] is not None:
+                    move[minus[2 * k + c], 2 * i + c] = -1.0
                 sens[2 * i + c] = sc.sensitivity[i]
         self._move, self._sens = move, sens
 

@@ -165,8 +165,9 @@ class PartitionSampler:
     """Batches for the ensemble update: per agent i a uniform batch of all transitions (its critic)
     with every agent's sub-policy tags, and per sub-policy k a batch from D_i^(k) (its actor).
 
-    Partition batches come by rejection from uniform draws (acceptance about 1/K), topped up from an
-    exact enumeration of the partition when the draws fall short."""
+    Partition batches come from one pool of 1.5 * K * batch_size uniform draws per agent, split by that
+    agent's tags (a uniform draw restricted to D_i^(k) is uniform over D_i^(k)), topped up from an
+    exact enumeration of the partition in the rare case that the pool falls short."""
 
     def __init__(self, replay, size: int):
         self.replay, self.size = replay, int(size)
@@ -183,17 +184,22 @@ class PartitionSampler:
         env, row = self.replay.transition_index()
         return self.replay.tags_at(env, row), (env, row)
 
-    def _partition_index(self, i: int, k: int, size: int, rng: np.random.Generator):
-        r = self.replay
-        env, row = r.sample_index((size * self.size * 2,), rng)
-        hit = r.tags_at(env, row)[:, i] == k
-        env, row = env[hit][:size], row[hit][:size]
-        if len(env) < size:  # rare: enumerate the partition and draw the rest from it exactly
-            tags, (all_env, all_row) = self._stored_tags()
-            members = np.flatnonzero(tags[:, i] == k)
-            pick = members[rng.integers(0, len(members), size - len(env))]
-            env, row = np.concatenate([env, all_env[pick]]), np.concatenate([row, all_row[pick]])
-        return env, row
+    def _partition_index(self, i: int, size: int, rng: np.random.Generator):
+        """(env, row) [K, size]: for every k, size transitions drawn uniformly from D_i^(k)."""
+        r, K = self.replay, self.size
+        env, row = r.sample_index((size * K * 3 // 2,), rng)  # one pool per agent, split by its tags
+        tag = r.tags_at(env, row)[:, i]
+        out_env, out_row = np.empty((K, size), np.int64), np.empty((K, size), np.int64)
+        for k in range(K):
+            hit = np.flatnonzero(tag == k)[:size]
+            e, w = env[hit], row[hit]
+            if len(e) < size:  # rare: enumerate the partition and draw the rest from it exactly
+                tags, (all_env, all_row) = self._stored_tags()
+                members = np.flatnonzero(tags[:, i] == k)
+                pick = members[rng.integers(0, len(members), size - len(e))]
+                e, w = np.concatenate([e, all_env[pick]]), np.concatenate([w, all_row[pick]])
+            out_env[k], out_row[k] = e, w
+        return out_env, out_row
 
     def sample(self, batch_size: int, rng: np.random.Generator):
         """Replay.sample's batch plus `sub_obs` [N, K, B, sum d] and `sub_act` [N, K, B, sum k];
@@ -201,12 +207,9 @@ class PartitionSampler:
         if not self.ready():
             return None
         batch = self.replay.sample(batch_size, rng)
-        n, K = self.replay.n, self.size
-        idx = [self._partition_index(i, k, batch_size, rng) for i in range(n) for k in range(K)]
-        env = np.stack([e for e, _ in idx]).reshape(n, K, batch_size)
-        row = np.stack([r for _, r in idx]).reshape(n, K, batch_size)
-        sub = self.replay.gather(env, row)
-        batch["sub_obs"], batch["sub_act"] = sub["obs"], sub["act"]
+        idx = [self._partition_index(i, batch_size, rng) for i in range(self.replay.n)]
+        batch["sub_obs"], batch["sub_act"] = self.replay.obs_act_at(np.stack([e for e, _ in idx]),
+                                                                    np.stack([r for _, r in idx]))  # [N, K, B, .]
         return batch
 
 

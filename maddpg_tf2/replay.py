@@ -102,6 +102,12 @@ class Replay:
         top = int(self._filled.max())
         return np.nonzero((self._flags[:, :top, 0] & 0x80) != 0)
 
+    def obs_act_at(self, env, row):
+        """Only the joint observations and actions at (env, row), [..., sum d] and [..., sum k]."""
+        flat = (env * self.rows_per_env + row).reshape(-1)
+        take = lambda a: np.take(a.reshape(-1, a.shape[-1]), flat, axis=0).reshape(env.shape + (-1,))
+        return take(self._obs), take(self._act)
+
     def tags_at(self, env, row) -> np.ndarray:
         """The tags [..., num_tags] of the transitions at (env, row)."""
         return self._tag[env, row]

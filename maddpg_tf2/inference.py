@@ -12,11 +12,14 @@ and agent i's critic target becomes
 with mu_hat'_i^j the approximation's target network.
 
 Choices the paper leaves open (README "Inferred policies" lists them too):
-- Schedule: one gradient step of every mu_hat_i^j right before agent i's critic step, on agent i's
-  own replay batch of that round (the paper: "before updating Q_i, take the latest samples of each
-  agent j from the replay buffer to perform a single gradient step"). Adam at the actor learning
-  rate, each variable's gradient clipped as the actors' are, targets moved by the same polyak tau and
-  initialised as --target-init says.
+- Schedule: one gradient step of every mu_hat_i^j right before agent i's critic step, on the latest
+  samples, as the paper says ("before updating Q_i, take the latest samples of each agent j from the
+  replay buffer to perform a single gradient step"): the batch_size most recently stored
+  transitions (all worlds interleaved), the same for every agent i, so the approximations follow
+  the other agents' current policies rather than the replay's average over their past ones. Adam at
+  the actor learning rate, each variable's gradient clipped as the actors' are, targets moved by the
+  same polyak tau and initialised as --target-init says. A batch without these (`latest_obs`,
+  `latest_act`, as `with_latest` adds them) falls back to agent i's own batch.
 - The likelihood is the exact density of the distribution family that generated the stored action:
   the soft (Gumbel-softmax, temperature t) sample the original acts with has the Concrete density
       log p(x) = log (K-1)! + (K-1) log t + sum_k (phi_k - (t+1) log x_k) - K logsumexp_k(phi_k - t log x_k),
@@ -189,13 +192,20 @@ class PolicyInference(tf.Module):
         """One gradient step of agent i's approximations on its batch; returns (metrics, next_act_n)
         with next_act_n[j] the approximate target policy's action at j's next observation (None
         where the learner's own choice stays: agent i itself, or all for a ddpg agent)."""
-        from maddpg_tf2.learner import _net_vars, clip_per_variable, polyak_update
+        from maddpg_tf2.learner import _columns, _net_vars, clip_per_variable, polyak_update
 
         metrics, next_act_n = {}, [None] * len(self.dists)
+        if "latest_obs" in batch_i:
+            obs_dims = [int(o.shape[-1]) for o in batch_i["obs_n"]]
+            act_dims = [int(a.shape[-1]) for a in batch_i["act_n"]]
+            obs_n, act_n = _columns(batch_i["latest_obs"], obs_dims), _columns(batch_i["latest_act"], act_dims)
+            fit_batch = dict(batch_i, tag=batch_i.get("latest_tag"))
+        else:
+            obs_n, act_n, fit_batch = batch_i["obs_n"], batch_i["act_n"], batch_i
         for j, m in enumerate(self.approx[i]):
             if m is None:
                 continue
-            dist, obs_j, act_j = self.dists[j], batch_i["obs_n"][j], batch_i["act_n"][j]
+            dist, obs_j, act_j = self.dists[j], obs_n[j], act_n[j]
             variables = _net_vars(m.net)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(variables)
@@ -205,7 +215,7 @@ class PolicyInference(tf.Module):
             grads = clip_per_variable(tape.gradient(loss, variables), hp.grad_clip)
             m.opt.apply(grads, variables)
             polyak_update(variables, _net_vars(m.target_net), hp.tau)
-            kl = kl_divergence(dist, self.behaviour_params(j, obs_j, batch_i), params)
+            kl = kl_divergence(dist, self.behaviour_params(j, obs_j, fit_batch), params)
             metrics.update({f"infer/loglik_{i}_{j}": tf.reduce_mean(loglik),
                             f"infer/entropy_{i}_{j}": tf.reduce_mean(ent),
                             f"infer/kl_{i}_{j}": tf.reduce_mean(kl)})
@@ -217,6 +227,27 @@ class PolicyInference(tf.Module):
         if self.target_action == "mode":
             return self.dists[j].mode(params)
         return self.dists[j].sample(params, next_seed(), temperature)
+
+
+def with_latest(config, replay, sample: Callable) -> Callable:
+    """The loop's batch source, plus the latest transitions the approximations fit when inferring
+    policies: `latest_obs` [N, L, sum d], `latest_act` [N, L, sum k] (and `latest_tag` with
+    ensembles), L = min(batch_size, stored), repeated for every agent. Unchanged when off."""
+    if not config.infer_policies:
+        return sample
+
+    def sample_with_latest(batch_size, rng):
+        batch = sample(batch_size, rng)
+        if batch is None:
+            return None
+        env, row = replay.latest_index(batch_size)
+        obs, act = replay.obs_act_at(env, row)
+        n = replay.n
+        batch["latest_obs"], batch["latest_act"] = np.stack([obs] * n), np.stack([act] * n)
+        if "tag" in batch:
+            batch["latest_tag"] = np.stack([replay.tags_at(env, row)] * n)
+        return batch
+    return sample_with_latest
 
 
 def make_inference(learner, config, make_net: Callable, init_rng: np.random.Generator):

@@ -237,7 +237,9 @@ def batch_for_agent(batch: dict, i: int) -> dict:
     }
 
 
-EXTRA_BATCH_KEYS = ("tag", "sub_obs", "sub_act")  # ensembles: sub-policy tags [N, B, N], partition batches
+# Ensembles (ensembles.py): sub-policy tags [N, B, N], partition batches; inferred policies (inference.py):
+# the latest transitions [N, L, .] and their tags.
+EXTRA_BATCH_KEYS = ("tag", "sub_obs", "sub_act", "latest_obs", "latest_act", "latest_tag")
 
 
 def _with_extras(batch_i: dict, batch: dict, i: int) -> dict:

@@ -158,7 +158,9 @@ class Trainer:
                              num_envs=config.num_envs, episode_len=config.max_episode_len,
                              num_tags=self.env.n if config.ensemble_size > 1 else 0)
         from maddpg_tf2.ensembles import make_sampler
-        self.sample_batch = make_sampler(config, self.replay)  # replay.sample unless ensembles
+        from maddpg_tf2.inference import with_latest
+        # replay.sample unless ensembles (partition batches) or inferred policies (latest transitions)
+        self.sample_batch = with_latest(config, self.replay, make_sampler(config, self.replay))
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,

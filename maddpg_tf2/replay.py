@@ -102,6 +102,21 @@ class Replay:
         top = int(self._filled.max())
         return np.nonzero((self._flags[:, :top, 0] & 0x80) != 0)
 
+    def latest_index(self, count: int):
+        """(env, row) of the `count` most recently stored transitions (fewer if fewer are stored),
+        newest first, the worlds interleaved."""
+        count = min(int(count), self._count)
+        E, S = self.num_envs, self.rows_per_env
+        back = -(-count // E) + 2
+        while True:
+            back = min(back, S)
+            rows = (self._write[None, :] - np.arange(1, back + 1)[:, None]) % S  # [back, E], newest first
+            env = np.broadcast_to(self._envs, rows.shape)
+            ok = self._is_transition(env, rows)
+            if ok.sum() >= count or back == S:
+                return env[ok][:count], rows[ok][:count]
+            back *= 2
+
     def obs_act_at(self, env, row):
         """Only the joint observations and actions at (env, row), [..., sum d] and [..., sum k]."""
         flat = (env * self.rows_per_env + row).reshape(-1)

@@ -161,3 +161,23 @@ def test_mode_feeds_the_probabilities_by_hand():
     # entry 4 stays 3/7 to within about 1e-3.
     metrics = learner.train_step(_batch(np.random.default_rng(0)))
     assert float(metrics["q/next_target_mean_0"]) == pytest.approx(3 / 7, abs=2e-3)
+
+
+def test_approximations_fit_the_latest_transitions():
+    """The paper fits them on "the latest samples": the batch_size newest transitions of all worlds."""
+    from maddpg_tf2.inference import with_latest
+    from maddpg_tf2.replay import Replay
+
+    replay = Replay(100, [1, 1], [1, 1], num_envs=2, episode_len=3)
+    for t in range(8):  # episodes of 3 steps: a fresh first observation after every third step
+        obs = [np.full((2, 1), 100.0 * t + np.arange(2)[:, None])] * 2
+        nxt = [o + 100.0 for o in obs] if t % 3 != 2 else [o + 0.5 for o in obs]
+        replay.add(obs, [np.zeros((2, 1))] * 2, np.zeros((2, 2)), nxt, np.zeros((2, 2)))
+    env, row = replay.latest_index(5)
+    obs, _ = replay.obs_act_at(env, row)
+    np.testing.assert_array_equal(obs[:, 0], [700, 701, 600, 601, 500])  # newest first, worlds interleaved
+    config = Config(infer_policies=True)
+    batch = with_latest(config, replay, replay.sample)(4, np.random.default_rng(0))
+    assert batch["latest_obs"].shape == (2, 4, 2)
+    np.testing.assert_array_equal(batch["latest_obs"][1, :, 0], [700, 701, 600, 601])
+    assert with_latest(Config(), replay, replay.sample) == replay.sample  # off: the plain sampler

@@ -220,3 +220,34 @@ def test_ensemble_of_three_trains_checkpoints_restores_benchmarks_and_loads(tmp_
         drawn.new_episode()
         seen.update(drawn.members)
     assert seen == {0, 1, 2}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--ensemble-size", "0"], "--ensemble-size must be a positive integer"),
+    (["--ensemble-size", "2", "--ensemble-member", "2", "--benchmark"], "--ensemble-member must lie in 0..1"),
+    (["--ensemble-size", "2", "--ensemble-member", "1"], "--ensemble-member picks the sub-policy that acts in --display or --benchmark"),
+    (["--infer-entropy", "-1"], "--infer-entropy must be 0 or more"),
+])
+def test_bad_extension_flags_are_one_clear_line(args, message, capsys, tmp_path, monkeypatch):
+    from maddpg_tf2.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_defaults_take_none_of_the_extension_paths():
+    """K = 1 and no inferred policies: the plain learner, sampler and policy (the seeded
+    identical-pickles test of test_cli then covers today's behaviour bit for bit)."""
+    from maddpg_tf2.ensembles import make_sampler
+    from maddpg_tf2.inference import with_latest
+    from maddpg_tf2.policy import Policy
+
+    config = Config(num_units=8)
+    learner = Learner(config, [3], [gym.spaces.Discrete(5)])
+    assert learner.ensemble is None and learner.inference is None and learner.extra_trackables() == {}
+    replay = Replay(100, [3], [5])
+    assert replay._tag is None and "tag" not in replay.state_dict()
+    assert with_latest(config, replay, make_sampler(config, replay)) == replay.sample
+    assert type(Policy.from_learner(learner)) is Policy and len(learner.actor_weights()) == 1

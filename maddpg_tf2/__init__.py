@@ -6,11 +6,11 @@ __version__ = "0.1.0"
 
 
 def load(path, scenario="simple_spread", num_units=64, num_adversaries=0, good_policy="maddpg",
-         adv_policy="maddpg", seed=None):
+         adv_policy="maddpg", seed=None, member=None):
     """Trained agents from a checkpoint folder (maddpg_tf2's or the original code's); see api.load.
 
     Imported lazily so that `import maddpg_tf2` does not pull in TensorFlow."""
     from maddpg_tf2.api import load as _load
 
     return _load(path, scenario=scenario, num_units=num_units, num_adversaries=num_adversaries,
-                 good_policy=good_policy, adv_policy=adv_policy, seed=seed)
+                 good_policy=good_policy, adv_policy=adv_policy, seed=seed, member=member)

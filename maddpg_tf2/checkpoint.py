@@ -1,7 +1,8 @@
 """Save and restore the learner (atomic), and import checkpoints written by the original code.
 
 Native layout of a checkpoint folder:
-    meta.json                 scenario, obs/act dims, num_units, critic kinds: a checkpoint from another
+    meta.json                 scenario, obs/act dims, num_units, critic kinds, ensemble size K, whether
+                              it holds inferred policies (trackables agent_i_sub_k, infer_i_j): a checkpoint from another
                               scenario or network size is refused before any tensor is read
     checkpoint                TensorFlow's state file naming the latest ckpt-N
     ckpt-N.index, .data-*     weights, targets, Adam state, update counter, TF generator, counters
@@ -66,6 +67,8 @@ def model_meta(learner, scenario: Optional[str] = None) -> dict:
             "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n],
             # actor output sizes: a Box actor's differ between --box-policy deterministic and gaussian
             "param_dims": [int(d.param_size) for d in learner.dists],
+            "ensemble_size": learner.ensemble.size if getattr(learner, "ensemble", None) else 1,
+            "infer_policies": getattr(learner, "inference", None) is not None,
             **env_meta(getattr(learner, "config", None))}
 
 
@@ -79,7 +82,8 @@ def env_meta(config) -> dict:
 
 def _describe(meta: dict) -> str:
     return (f"scenario {meta.get('scenario')!r}, obs dims {meta.get('obs_dims')}, act dims "
-            f"{meta.get('act_dims')}, num_units {meta.get('num_units')}, critics {meta.get('critics')}"
+            f"{meta.get('act_dims')}, num_units {meta.get('num_units')}, critics {meta.get('critics')}, "
+            f"ensemble size {meta.get('ensemble_size', 1)}"
             + (f", actor outputs {meta['param_dims']} (--box-policy {meta.get('box_policy')})"
                if "param_dims" in meta else ""))
 
@@ -89,6 +93,14 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
     keys = ["obs_dims", "act_dims", "num_units", "critics", "param_dims"]
     if saved.get("scenario") and current.get("scenario"):
         keys.insert(0, "scenario")
+    if saved.get("ensemble_size", 1) != current.get("ensemble_size", 1):
+        raise CheckpointError(
+            f"checkpoint in {path} holds {saved.get('ensemble_size', 1)} sub-policies per agent, this run "
+            f"{current.get('ensemble_size', 1)}; pass --ensemble-size {saved.get('ensemble_size', 1)} (the size "
+            f"it was trained with), or use another --load-dir")
+    if current.get("infer_policies") and not saved.get("infer_policies"):
+        raise CheckpointError(f"checkpoint in {path} was trained without --infer-policies and holds no "
+                              f"inferred policies; drop --infer-policies or use another --load-dir")
     for k in keys:
         if k in saved and k in current and saved[k] != current[k]:
             raise CheckpointError(
@@ -122,8 +134,9 @@ def _json_default(x):
 # ----------------------------------------------------------------------------- native save / restore
 
 def _checkpoint_object(learner, counters: Dict[str, tf.Variable]) -> tf.train.Checkpoint:
+    extras = learner.extra_trackables() if hasattr(learner, "extra_trackables") else {}
     return tf.train.Checkpoint(rng=learner.rng, update_rounds=learner.update_rounds, **counters,
-                               **_agent_trackables(learner))
+                               **_agent_trackables(learner), **extras)
 
 
 def _counter_vars(values: Optional[dict] = None) -> Dict[str, tf.Variable]:
@@ -190,6 +203,9 @@ def restore(directory: str, learner, replay=None, scenario: Optional[str] = None
         raise CheckpointError(f"no checkpoint folder at {directory}")
     kind = detect_format(directory)
     if kind == "original":
+        if getattr(learner, "ensemble", None) is not None:
+            raise CheckpointError(f"checkpoint in {directory} was written by the original code, which has one "
+                                  f"policy per agent; load it with --ensemble-size 1")
         load_original(directory, learner)
         return {}
     if kind is None:

@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--jit-compile", action="store_true", default=d.jit_compile, help="compile the train step with XLA")
     new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
     new.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, help="TensorFlow ops run side by side (0: TensorFlow's choice)")
+    paper = p.add_argument_group("the paper's extensions (Lowe et al. 2017, sections 4.2 and 4.3)")
+    paper.add_argument("--ensemble-size", type=int, default=d.ensemble_size, help="K sub-policies per agent, one drawn at random per agent and episode (1: off)")
+    paper.add_argument("--ensemble-member", type=int, default=d.ensemble_member, help="--display/--benchmark: every agent acts with sub-policy k (default: a random one per episode, as in training)")
+    paper.add_argument("--infer-policies", action="store_true", default=d.infer_policies, help="critic targets use learned approximations of the other agents' policies")
+    paper.add_argument("--infer-entropy", type=float, default=d.infer_entropy, help="entropy weight lambda of the approximations' loss")
+    paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
 
     coded = p.add_argument_group("coded distributed training on Ray (Wang, Xie, Atanasov 2021)")
@@ -186,7 +192,7 @@ def validate(c: Config) -> None:
         "--save-rate": c.save_rate, "--num-units": c.num_units, "--num-envs": c.num_envs,
         "--benchmark-iters": c.benchmark_iters, "--buffer-size": c.buffer_size, "--rao-k": c.rao_k,
         "--train-repeats": c.train_repeats, "--log-grad-variance-interval": c.log_grad_variance_interval,
-        "--tags-period": c.tags_period,
+        "--tags-period": c.tags_period, "--ensemble-size": c.ensemble_size,
     }
     for flag, value in positive.items():
         if value <= 0:
@@ -194,6 +200,15 @@ def validate(c: Config) -> None:
     for flag, value in {"--intra-op-threads": c.intra_op_threads, "--inter-op-threads": c.inter_op_threads}.items():
         if value < 0:
             raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads, got {value}")
+    if c.ensemble_member is not None:
+        if not (c.display or c.benchmark):
+            raise UsageError("--ensemble-member picks the sub-policy that acts in --display or --benchmark; "
+                             "training always draws one at random per episode, so drop it or add one of those")
+        if not 0 <= c.ensemble_member < c.ensemble_size:
+            raise UsageError(f"--ensemble-member must lie in 0..{c.ensemble_size - 1} (--ensemble-size "
+                             f"{c.ensemble_size}), got {c.ensemble_member}")
+    if c.infer_entropy < 0:
+        raise UsageError(f"--infer-entropy must be 0 or more, got {c.infer_entropy}")
     if c.grad_variance_draws < 2:
         raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
     for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():
@@ -249,6 +264,10 @@ def _validate_coded(c: Config) -> None:
         raise UsageError("--straggler-delay/--straggler-failure need --stragglers S (S >= 1) to pick stragglers")
     if c.display or c.benchmark:
         raise UsageError("--coded-scheme trains; it cannot be combined with --display or --benchmark")
+    if c.ensemble_size > 1 or c.infer_policies:
+        flag = "--ensemble-size" if c.ensemble_size > 1 else "--infer-policies"
+        raise UsageError(f"--coded-scheme cannot be combined with {flag} yet: coded learners update the "
+                         f"plain per-agent networks; drop one of the two")
 
 
 def _user_error_types() -> tuple:

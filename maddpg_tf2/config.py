@@ -70,6 +70,18 @@ class Config:
     action_noise: float = 0.1
     """Std of the deterministic Box actors' exploration noise, as a fraction of half the action range."""
 
+    # --- the paper's extensions (sections 4.2, 4.3; maddpg_tf2/ensembles.py, maddpg_tf2/inference.py) ---
+    ensemble_size: int = 1
+    """Sub-policies K per agent; one drawn uniformly per agent at every episode start (1 = original)."""
+    ensemble_member: Optional[int] = None
+    """--display / --benchmark / load: the sub-policy k that acts (None: a random one per episode)."""
+    infer_policies: bool = False
+    """Critic targets use each agent's learned approximations of the others' policies (off = original)."""
+    infer_entropy: float = 1e-3
+    """Weight lambda of the entropy term of the approximations' loss (the paper's 1e-3)."""
+    infer_target_action: str = "sample"
+    """How an approximate target policy acts in the critic target: `sample` or `mode` (no sampling)."""
+
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"
     """gumbel (original soft sample), stgs, grmck, gst or tags."""

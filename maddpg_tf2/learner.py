@@ -175,13 +175,15 @@ def _columns(x, dims: Sequence[int]) -> List[tf.Tensor]:
 
 
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
-                 next_seed: Callable, temperature=None) -> Dict[str, tf.Tensor]:
+                 next_seed: Callable, temperature=None, next_act_n=None) -> Dict[str, tf.Tensor]:
     """One MADDPG update of agent i from its own batch; returns the original's six numbers.
 
     batch_i: obs_n / act_n / next_obs_n lists over agents j of [B, .], rew [B], done [B]; optionally
     the joint obs / next_obs [B, sum of dims] as well (the critic's input then starts from those
     instead of concatenating N pieces).
     next_seed() gives a fresh stateless seed for every sample drawn.
+    next_act_n: target actions given by the caller (inferred policies), None where agent j's own
+    target actor acts.
     """
     me = agents[i]
     obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
@@ -192,8 +194,9 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
         obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
 
     # Critic: target actions from every agent's target actor on its own next observation.
-    next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature)
-                  for j, a in enumerate(agents)]
+    given = next_act_n if next_act_n is not None else [None] * len(agents)
+    next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature) if given[j] is None
+                  else given[j] for j, a in enumerate(agents)]
     next_q = q_value(me.target_critic, critic_input(i, next_obs_n, next_act_n, me.local_q, next_obs_all))
     y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
     critic_vars = _net_vars(me.critic)
@@ -232,6 +235,17 @@ def batch_for_agent(batch: dict, i: int) -> dict:
         "rew": batch["rew"][i][:, i],
         "done": batch["done"][i][:, i],
     }
+
+
+# Ensembles (ensembles.py): sub-policy tags [N, B, N], partition batches; inferred policies (inference.py):
+# the latest transitions [N, L, .] and their tags.
+EXTRA_BATCH_KEYS = ("tag", "sub_obs", "sub_act", "latest_obs", "latest_act", "latest_tag")
+
+
+def _with_extras(batch_i: dict, batch: dict, i: int) -> dict:
+    """Agent i's slices of the extensions' batch entries (EXTRA_BATCH_KEYS), added to batch_i."""
+    batch_i.update({k: batch[k][i] for k in EXTRA_BATCH_KEYS if k in batch})
+    return batch_i
 
 
 def local_q_flags(config: Config, n_agents: int) -> List[bool]:
@@ -279,6 +293,10 @@ class Learner(tf.Module):
             self.agents.append(AgentNets(i, self.dists[i], self.obs_dims[i], critic_in, config.num_units,
                                          config.actor_learning_rate, config.critic_learning_rate,
                                          self.local_q_n[i], config.target_init, init_rng, make_net))
+        from maddpg_tf2.ensembles import make_ensembles
+        from maddpg_tf2.inference import make_inference
+        self.ensemble = make_ensembles(self, config, make_net, init_rng)  # None at ensemble_size 1
+        self.inference = make_inference(self, config, make_net, init_rng)  # None unless infer_policies
         self.settings = UpdateSettings.from_config(config)
         self.rng = tf_generator(seed)
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
@@ -305,8 +323,7 @@ class Learner(tf.Module):
         metrics = {}
         temperature = self.temperature()
         for i in range(self.n):
-            metrics.update(update_agent(i, self.agents, batch_for_agent(batch, i), self.settings,
-                                        self._next_seed, temperature))
+            metrics.update(self._update_agent(i, _with_extras(batch_for_agent(batch, i), batch, i), temperature))
         self.update_rounds.assign_add(1)
         return metrics
 
@@ -319,10 +336,33 @@ class Learner(tf.Module):
                        "obs_n": _columns(obs, self.obs_dims), "act_n": _columns(act, self.act_dims),
                        "next_obs_n": _columns(next_obs, self.obs_dims),
                        "rew": joint["rew"][i][:, i], "done": joint["done"][i][:, i]}
-            metrics.update(update_agent(i, self.agents, batch_i, self.settings, self._next_seed,
-                                        temperature))
+            metrics.update(self._update_agent(i, _with_extras(batch_i, joint, i), temperature))
         self.update_rounds.assign_add(1)
         return metrics
+
+    def _update_agent(self, i, batch_i, temperature):
+        """Agent i's update: plain MADDPG, or with the paper's extensions (ensembles.py, inference.py)."""
+        metrics, next_act_n = {}, None
+        if self.inference is not None:
+            metrics, next_act_n = self.inference.step(i, batch_i, self.settings, self._next_seed, temperature)
+        update = self.ensemble.update_agent if self.ensemble is not None else update_agent
+        metrics.update(update(i, self.agents, batch_i, self.settings, self._next_seed, temperature,
+                              next_act_n=next_act_n))
+        return metrics
+
+    def behaviour_params(self, j, obs_j, batch_i):
+        """Parameters of the policy that acted for agent j in each row (its sub-policy in ensembles)."""
+        if self.ensemble is not None:
+            return self.ensemble.behaviour_params(j, obs_j, batch_i)
+        return self.agents[j].actor(obs_j)
+
+    def extra_trackables(self) -> Dict[str, tf.Module]:
+        """Checkpointed beside the agents: sub-policies 1..K-1 and the inferred policies."""
+        out = {}
+        for part in (self.ensemble, self.inference):
+            if part is not None:
+                out.update(part.trackables())
+        return out
 
     def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
         """One update round of every agent; batch as the replay returns it (see module docstring).
@@ -336,6 +376,7 @@ class Learner(tf.Module):
             keys, fn = ("obs", "act", "next_obs", "rew", "done"), self._train_step_joint
         else:
             keys, fn = ("obs_n", "act_n", "next_obs_n", "rew", "done"), self._train_step
+        keys += tuple(k for k in EXTRA_BATCH_KEYS if k in batch)
         batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k])) for k in keys}
         if fn not in self._concrete:
             # Calling the traced graph directly: tf.function's per-call signature matching of this
@@ -350,6 +391,8 @@ class Learner(tf.Module):
 
     def _actor_tensors(self) -> List[List[tf.Tensor]]:
         # Read after the round's updates: automatic control dependencies order them after the writes.
+        if self.ensemble is not None:
+            return self.ensemble.actor_tensors()  # N * K weight lists, agent-major
         return [[tf.identity(v) for v in _net_vars(a.actor)] for a in self.agents]
 
     # -------------------------------------------------------------- evaluation helpers

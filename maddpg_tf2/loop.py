@@ -141,6 +141,9 @@ def build_agents(config: Config, env):
     check_adversaries(config, env.n)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
     learner = Learner(config, obs_dims, list(env.action_space_n))  # local critics from the config
+    if learner.ensemble is not None:
+        from maddpg_tf2.ensembles import EnsemblePolicy
+        return learner, EnsemblePolicy.from_learner(learner, config.ensemble_member)
     return learner, Policy.from_learner(learner)
 
 
@@ -158,7 +161,12 @@ class Trainer:
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
         self.rng = np.random.default_rng(config.seed)
         self.replay = Replay(config.buffer_size, self.learner.obs_dims, self.learner.act_dims,
-                             num_envs=config.num_envs, episode_len=config.max_episode_len)
+                             num_envs=config.num_envs, episode_len=config.max_episode_len,
+                             num_tags=self.env.n if config.ensemble_size > 1 else 0)
+        from maddpg_tf2.ensembles import make_sampler
+        from maddpg_tf2.inference import with_latest
+        # replay.sample unless ensembles (partition batches) or inferred policies (latest transitions)
+        self.sample_batch = with_latest(config, self.replay, make_sampler(config, self.replay))
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,
@@ -237,6 +245,7 @@ class Trainer:
         c, p, env = self.config, self.progress, self.env
         E, n = env.num_envs, env.n
         obs_n = env.reset()
+        self.policy.new_episodes(np.ones(E, bool), self.rng)
         ep_reward = np.zeros(E)
         ep_agent_reward = np.zeros((E, n))
         episode_step = np.zeros(E, np.int64)
@@ -250,7 +259,7 @@ class Trainer:
             new_obs_n, rew, done, _ = env.step(act_n)
             episode_step += 1
             terminal = episode_step >= c.max_episode_len  # [E]
-            self.replay.add(obs_n, act_n, rew, new_obs_n, done)
+            self.replay.add(obs_n, act_n, rew, new_obs_n, done, tags=self.policy.tags)
             ep_reward += rew.sum(axis=1)
             ep_agent_reward += rew
             ended = episode_over(env, done, terminal)  # done (termination) alone goes to the replay
@@ -263,6 +272,7 @@ class Trainer:
                 ep_reward[ended] = 0.0
                 ep_agent_reward[ended] = 0.0
                 obs_n = env.reset(ended)
+                self.policy.new_episodes(ended, self.rng)
                 episode_step[ended] = 0
             else:
                 save_due = False
@@ -302,7 +312,9 @@ class Trainer:
         if rounds <= 0 or len(self.replay) < c.min_replay_size:
             return
         for _ in range(rounds * c.train_repeats):
-            batch = self.replay.sample(c.batch_size, self.rng)
+            batch = self.sample_batch(c.batch_size, self.rng)
+            if batch is None:
+                return  # ensembles: a sub-policy's replay partition is still empty
             self.last_metrics = self.updater.train_step(batch)
             self.progress.update_rounds += 1
             if c.log_grad_variance and self.progress.update_rounds % c.log_grad_variance_interval == 0:

@@ -48,6 +48,7 @@ def benchmark(config: Config) -> int:
     rng = np.random.default_rng(config.seed)
     E = env.num_envs
     obs_n = env.reset()
+    policy.new_episodes(np.ones(E, bool), rng)
     current = [[] for _ in range(E)]  # per world: the step infos of its running episode
     episodes = []
     steps = 0
@@ -66,6 +67,7 @@ def benchmark(config: Config) -> int:
                 current[e] = []
             episode_step[ended] = 0
             obs_n = env.reset(ended)
+            policy.new_episodes(ended, rng)
             if steps >= config.benchmark_iters:
                 break
     print("Finished benchmarking, now saving...", flush=True)
@@ -109,6 +111,7 @@ def display(config: Config) -> int:
     try:
         while (episodes is None or done_episodes < episodes) and not (window is not None and window.closed_by_user):
             obs_n = env.reset()
+            policy.new_episodes(np.ones(1, bool), rng)
             for _ in range(config.max_episode_len):
                 frame = env.render(0)
                 if window is not None:

@@ -41,6 +41,12 @@ class Policy:
     def n(self) -> int:
         return len(self.dists)
 
+    # One policy per agent: nothing to draw when episodes start (ensembles.EnsemblePolicy draws).
+    tags = None
+
+    def new_episodes(self, ended: np.ndarray, rng: np.random.Generator) -> None:
+        """Called with the worlds whose episode starts."""
+
     def logits(self, obs_n: Sequence[np.ndarray]) -> List[np.ndarray]:
         """Each actor's raw output [E, param_size_i] (float32, as the TF graph computes it)."""
         return [mlp_forward_np(w, np.asarray(o, dtype=np.float32))

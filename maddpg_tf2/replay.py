@@ -20,9 +20,11 @@ import numpy as np
 
 class Replay:
     def __init__(self, capacity: int, obs_dims: Sequence[int], act_dims: Sequence[int],
-                 num_envs: int = 1, episode_len: int = 25):
+                 num_envs: int = 1, episode_len: int = 25, num_tags: int = 0):
         """capacity: transitions kept (FIFO). Rows for terminal observations come on top, sized for
-        episodes of `episode_len` steps; shorter episodes shorten the FIFO horizon slightly."""
+        episodes of `episode_len` steps; shorter episodes shorten the FIFO horizon slightly.
+        num_tags: small integers stored with every transition (policy ensembles: each agent's
+        sub-policy), given to add() as `tags` and returned by gather() as `tag`."""
         if capacity <= 0:
             raise ValueError(f"replay capacity must be positive, got {capacity}")
         self.obs_dims = [int(d) for d in obs_dims]
@@ -39,6 +41,7 @@ class Replay:
         self._rew = np.zeros((E, S, self.n), np.float32)
         # Bit-packed [is_transition, done_1..done_N]: one byte per row for up to 7 agents.
         self._flags = np.zeros((E, S, (self.n + 8) // 8), np.uint8)
+        self._tag = np.zeros((E, S, num_tags), np.int16) if num_tags else None
         self._write = np.zeros(E, np.int64)  # row the next observation goes to
         self._pending = np.zeros(E, np.bool_)  # row _write already holds the last next observation
         self._filled = np.zeros(E, np.int64)  # rows ever written, capped at S
@@ -58,9 +61,9 @@ class Replay:
         flat = self._flags.reshape(-1, self._flags.shape[-1])[:, 0]
         return (np.take(flat, env * self.rows_per_env + row) & 0x80) != 0
 
-    def add(self, obs_n, act_n, rew, next_obs_n, done) -> None:
+    def add(self, obs_n, act_n, rew, next_obs_n, done, tags=None) -> None:
         """Store one step of every world: obs_n/next_obs_n lists over agents of [E, d_i], act_n of
-        [E, k_i], rew and done [E, N]."""
+        [E, k_i], rew and done [E, N]; tags [E, num_tags] when the replay keeps them."""
         obs = _joint(obs_n)  # [E, D]
         nxt = _joint(next_obs_n)
         envs, S = self._envs, self.rows_per_env
@@ -74,6 +77,8 @@ class Replay:
         self._obs[at] = obs
         self._act[at] = _joint(act_n)
         self._rew[at] = rew
+        if self._tag is not None:
+            self._tag[at] = tags
         bits = np.concatenate([np.ones((len(envs), 1), np.bool_), np.asarray(done, np.bool_)], axis=1)
         self._flags[at] = np.packbits(bits, axis=1)
         nrow = (row + 1) % S
@@ -91,6 +96,36 @@ class Replay:
         if row[0] == row[-1] and (row == row[0]).all():
             return (slice(None), int(row[0]))
         return (self._envs, row)
+
+    def transition_index(self):
+        """(env, row) of every stored transition."""
+        top = int(self._filled.max())
+        return np.nonzero((self._flags[:, :top, 0] & 0x80) != 0)
+
+    def latest_index(self, count: int):
+        """(env, row) of the `count` most recently stored transitions (fewer if fewer are stored),
+        newest first, the worlds interleaved."""
+        count = min(int(count), self._count)
+        E, S = self.num_envs, self.rows_per_env
+        back = -(-count // E) + 2
+        while True:
+            back = min(back, S)
+            rows = (self._write[None, :] - np.arange(1, back + 1)[:, None]) % S  # [back, E], newest first
+            env = np.broadcast_to(self._envs, rows.shape)
+            ok = self._is_transition(env, rows)
+            if ok.sum() >= count or back == S:
+                return env[ok][:count], rows[ok][:count]
+            back *= 2
+
+    def obs_act_at(self, env, row):
+        """Only the joint observations and actions at (env, row), [..., sum d] and [..., sum k]."""
+        flat = (env * self.rows_per_env + row).reshape(-1)
+        take = lambda a: np.take(a.reshape(-1, a.shape[-1]), flat, axis=0).reshape(env.shape + (-1,))
+        return take(self._obs), take(self._act)
+
+    def tags_at(self, env, row) -> np.ndarray:
+        """The tags [..., num_tags] of the transitions at (env, row)."""
+        return self._tag[env, row]
 
     def sample_index(self, shape, rng: np.random.Generator):
         """Uniform indices (env, row) of stored transitions, with replacement, of the given shape."""
@@ -120,7 +155,7 @@ class Replay:
         take = lambda a, idx: np.take(a.reshape(-1, a.shape[-1]), idx, axis=0)
         flags = take(self._flags, flat)
         obs, act, next_obs = take(self._obs, flat), take(self._act, flat), take(self._obs, flat_next)
-        return {
+        out = {
             "obs_n": np.split(obs, self._obs_split, axis=-1),
             "act_n": np.split(act, self._act_split, axis=-1),
             "rew": take(self._rew, flat),
@@ -129,6 +164,9 @@ class Replay:
             # The same data as joint, contiguous arrays (what the learner converts to tensors).
             "obs": obs, "act": act, "next_obs": next_obs,
         }
+        if self._tag is not None:
+            out["tag"] = take(self._tag, flat)
+        return out
 
     def sample(self, batch_size: int, rng: np.random.Generator, num_batches: int = None):
         """One batch per updating agent (the original: each agent draws its own indices).
@@ -142,13 +180,16 @@ class Replay:
     # --- checkpointing ---
     def state_dict(self) -> Dict[str, np.ndarray]:
         top = int(self._filled.max())  # rows past this were never written: skip them
-        return {
+        state = {
             "obs": self._obs[:, :top], "act": self._act[:, :top], "rew": self._rew[:, :top],
             "flags": self._flags[:, :top],
             "write": self._write, "pending": self._pending, "filled": self._filled,
             "count": np.int64(self._count),
             "layout": np.array([self.num_envs, self.rows_per_env] + self.obs_dims + self.act_dims, np.int64),
         }
+        if self._tag is not None:
+            state["tag"] = self._tag[:, :top]
+        return state
 
     def load_state_dict(self, state: Dict[str, np.ndarray]) -> None:
         layout = np.array([self.num_envs, self.rows_per_env] + self.obs_dims + self.act_dims, np.int64)
@@ -161,6 +202,10 @@ class Replay:
         self._act[:, :top] = state["act"]
         self._rew[:, :top] = state["rew"]
         self._flags[:, :top] = state["flags"]
+        if self._tag is not None:
+            if "tag" not in state or state["tag"].shape[2:] != self._tag.shape[2:]:
+                raise ValueError("saved replay buffer has no sub-policy tags for this ensemble size")
+            self._tag[:, :top] = state["tag"]
         self._write = np.array(state["write"], np.int64)
         self._pending = np.array(state["pending"], np.bool_)
         self._filled = np.array(state["filled"], np.int64)

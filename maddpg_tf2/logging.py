@@ -132,11 +132,19 @@ class RunLogger:
                                  agent_means, now - self._t0, interval))
         return line
 
-    def restore_curves(self, final_ep_rewards, final_ep_ag_rewards) -> None:
-        """Continue the curves of a restored run (its pickles' lists)."""
+    def restore_curves(self, final_ep_rewards, final_ep_ag_rewards, rows=None) -> None:
+        """Continue the curves of a restored run (its pickles' lists and, when saved, its CSV rows
+        with steps and wall times; the wall clock continues from its last row)."""
         self.final_ep_rewards = [float(r) for r in final_ep_rewards]
         self.final_ep_ag_rewards = [float(r) for r in final_ep_ag_rewards]
-        self._curve_rows = []
+        rows = [tuple(r) for r in rows or []]
+        self._curve_rows = rows if len(rows) <= len(self.final_ep_rewards) else []
+        if self._curve_rows and self._curve_rows[-1][4] is not None:
+            self._t0 = time.time() - float(self._curve_rows[-1][4])
+
+    def curve_rows(self) -> List[tuple]:
+        """The rows of the curve CSV: (episodes, steps, mean, agent means, wall s, interval s)."""
+        return self._rows()
 
     def _rows(self) -> List[tuple]:
         """Curve rows, with points known only from the lists (a restored run's) filled in.

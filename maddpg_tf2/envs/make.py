@@ -5,6 +5,7 @@ import os
 from typing import Optional
 
 from maddpg_tf2.envs.adapter import ObjectEnvBatch
+from maddpg_tf2.errors import UserError
 from maddpg_tf2.envs.base import BatchedEnv
 from maddpg_tf2.envs.particle import ParticleEnv
 from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
@@ -12,6 +13,34 @@ from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
 
 class UnknownScenarioError(ValueError):
     """The scenario is neither a built-in name nor an existing scenario file."""
+
+
+class ScenarioCodeError(UserError):
+    """A function of the user's scenario file raised: one line naming the file, the function, the
+    line and the error (the chained exception keeps the traceback for --debug)."""
+
+
+def _guarded(path: str, name: str, fn):
+    """fn, with its exceptions turned into ScenarioCodeError naming `path` and `name`."""
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ScenarioCodeError:
+            raise  # already names the scenario function that failed
+        except Exception as exc:
+            raise ScenarioCodeError(_describe(path, name, exc)) from exc
+    return call
+
+
+def _describe(path: str, name: str, exc: BaseException) -> str:
+    import traceback
+
+    target = os.path.abspath(path)
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == target]
+    where = f" at line {lines[-1]}" if lines else ""
+    text = " ".join(str(exc).split()) or "(no message)"
+    return (f"scenario file {path}: {name} raised {type(exc).__name__}{where}: {text}; fix the scenario "
+            f"(pass --debug for the full traceback)")
 
 
 def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False) -> BatchedEnv:
@@ -44,14 +73,19 @@ class _ObjectEnvFactory:
         self.module = scenarios.load(path)
         self.path, self.benchmark = path, benchmark
         if benchmark and not hasattr(self.module.Scenario, "benchmark_data"):
-            raise ValueError("scenario file %s defines no benchmark_data, which benchmarking needs" % path)
+            raise ScenarioCodeError("scenario file %s defines no Scenario.benchmark_data, which --benchmark "
+                                    "needs; add it to the scenario, or train/display without --benchmark" % path)
 
     def __call__(self):
         from multiagent.environment import MultiAgentEnv
 
-        scenario = self.module.Scenario()
-        world = scenario.make_world()
+        g = lambda name, fn: _guarded(self.path, name, fn)
+        scenario = g("Scenario()", self.module.Scenario)()
+        world = g("Scenario.make_world", scenario.make_world)()
+        callbacks = [g(f"Scenario.{name}", getattr(scenario, name))
+                     for name in ("reset_world", "reward", "observation")]
         if self.benchmark:
-            return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation,
-                                 scenario.benchmark_data)
-        return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation)
+            callbacks.append(g("Scenario.benchmark_data", scenario.benchmark_data))
+        # Building observes every agent once: a world make_world left incomplete fails in our frames.
+        return g("building the environment from make_world's world (does every agent's state and "
+                 "observation exist before reset?)", MultiAgentEnv)(world, *callbacks)

@@ -4,13 +4,21 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 import numpy as np
-import tensorflow as tf
 
-from maddpg_tf2.config import Config
+from maddpg_tf2.quiet_import import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # as the command line: no TensorFlow start-up notes on the terminal
+
+from maddpg_tf2.config import Config  # noqa: E402
+from maddpg_tf2.errors import UserError  # noqa: E402
 
 
 class Agents:
-    """Trained agents: actors and critics (with targets) of every agent, ready to evaluate."""
+    """Trained agents: actors and critics (with targets) of every agent, ready to evaluate.
+
+    Every method takes obs_n (and act_n) as a list over agents of arrays [B, d_i] (a batch) or [d_i]
+    (one observation per agent, e.g. straight from `MultiAgentEnv.reset()`); results follow the input:
+    [B, ...] for a batch, unbatched for a single observation."""
 
     def __init__(self, learner, seed: Optional[int] = None):
         from maddpg_tf2.policy import Policy
@@ -23,18 +31,48 @@ class Agents:
     def n(self) -> int:
         return self.learner.n
 
+    def _batch(self, xs_n, dims, what):
+        """(list over agents of [B, d_i] float32, whether the input was a single unbatched step)."""
+        expected = (f"{what} must be a list of {self.n} arrays (one per agent) of shapes "
+                    f"{[(d,) for d in dims]} or, for a batch, {[('B', d) for d in dims]}")
+        if isinstance(xs_n, np.ndarray) or len(xs_n) != self.n:
+            raise ValueError(f"{expected}; got {_shapes(xs_n)}")
+        xs_n = [np.asarray(x, dtype=np.float32) for x in xs_n]
+        single = all(x.ndim == 1 for x in xs_n)
+        if single:
+            xs_n = [x[None] for x in xs_n]
+        if not all(x.ndim == 2 and x.shape[1] == d and x.shape[0] == xs_n[0].shape[0] for x, d in zip(xs_n, dims)):
+            raise ValueError(f"{expected} (the same B for every agent); got {_shapes(xs_n)}")
+        return xs_n, single
+
     def logits(self, obs_n: Sequence[np.ndarray]) -> List[np.ndarray]:
         """Each actor's output before sampling, [B, param_size_i]."""
-        return [p.numpy() for p in self.learner.actor_params(obs_n)]
+        obs_n, single = self._batch(obs_n, self.learner.obs_dims, "obs_n")
+        out = [p.numpy() for p in self.learner.actor_params(obs_n)]
+        return [o[0] for o in out] if single else out
 
     def act(self, obs_n: Sequence[np.ndarray], deterministic: bool = False) -> List[np.ndarray]:
         """Actions [B, k_i] as the environment receives them (deterministic: the distributions' mode)."""
-        return self.policy.act(obs_n, self.rng, deterministic=deterministic)
+        obs_n, single = self._batch(obs_n, self.learner.obs_dims, "obs_n")
+        out = self.policy.act(obs_n, self.rng, deterministic=deterministic)
+        return [o[0] for o in out] if single else out
 
     def q_values(self, obs_n: Sequence[np.ndarray], act_n: Sequence[np.ndarray],
                  target: bool = False) -> List[np.ndarray]:
-        """Each agent's critic (or target critic) on joint observations and actions, [B]."""
-        return [q.numpy() for q in self.learner.q_values(obs_n, act_n, target=target)]
+        """Each agent's critic (or target critic) on joint observations and actions, [B] (a float for
+        a single step)."""
+        obs_n, single = self._batch(obs_n, self.learner.obs_dims, "obs_n")
+        act_n, single_act = self._batch(act_n, self.learner.act_dims, "act_n")
+        if single != single_act:
+            raise ValueError("obs_n and act_n must both be single steps or both batches")
+        out = [q.numpy() for q in self.learner.q_values(obs_n, act_n, target=target)]
+        return [float(q[0]) for q in out] if single else out
+
+
+def _shapes(xs) -> str:
+    if isinstance(xs, np.ndarray):
+        return f"one array of shape {xs.shape}"
+    return str([np.shape(x) for x in xs])
 
 
 def load_with_spaces(path: str, obs_dims: Sequence[int], act_spaces: Sequence, config: Config,
@@ -48,18 +86,49 @@ def load_with_spaces(path: str, obs_dims: Sequence[int], act_spaces: Sequence, c
     return Agents(learner, seed=seed)
 
 
-def load(path: str, scenario: str = "simple_spread", num_units: int = 64, num_adversaries: int = 0,
-         good_policy: str = "maddpg", adv_policy: str = "maddpg", seed: Optional[int] = None) -> Agents:
-    """Load trained agents for `scenario` from a checkpoint folder written by maddpg_tf2 or by the
-    original code (detected from the folder). The scenario gives observation sizes and action spaces;
-    num_units and the policy flags must be those the checkpoint was trained with."""
-    from maddpg_tf2.envs.make import make_env
+def policies_from_critics(critics: Sequence[str]):
+    """(num_adversaries, adv_policy, good_policy) that give these per-agent critic kinds."""
+    critics = list(critics)
+    k = next((i for i, c in enumerate(critics) if c != critics[0]), len(critics))
+    if k == len(critics):
+        return 0, critics[0], critics[0]
+    if any(c != critics[k] for c in critics[k:]):
+        raise UserError(f"per-agent critics {critics} cannot come from --num-adversaries/--adv-policy/--good-policy")
+    return k, critics[0], critics[k]
 
+
+def load(path: str, scenario: Optional[str] = None, num_units: Optional[int] = None,
+         num_adversaries: Optional[int] = None, good_policy: Optional[str] = None,
+         adv_policy: Optional[str] = None, seed: Optional[int] = None) -> Agents:
+    """Load trained agents from a checkpoint folder written by maddpg_tf2 or by the original code
+    (detected from the folder). Arguments left out are read from a maddpg_tf2 checkpoint's metadata
+    (scenario, num_units, maddpg/ddpg per agent); the original's checkpoints carry none, so give them
+    (defaults: num_units 64, every agent maddpg). A scenario given as a file path is needed for
+    checkpoints trained on a user's scenario file."""
+    from maddpg_tf2 import checkpoint
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
+
+    meta = checkpoint.read_meta(path) if checkpoint.detect_format(path) == "native" else None
+    if scenario is None:
+        scenario = (meta or {}).get("scenario")
+        if scenario is None:
+            raise UserError(f"the checkpoint in {path} does not name its scenario (written by the original "
+                            f"code?); pass scenario=")
+        if scenario not in BUILTIN_NAMES:
+            raise UserError(f"the checkpoint in {path} was trained on a scenario file {scenario!r}; pass "
+                            f"scenario='path/to/{scenario}.py'")
+    if num_units is None:
+        num_units = int((meta or {}).get("num_units", 64))
+    if meta and meta.get("critics") and None in (num_adversaries, good_policy, adv_policy):
+        k, adv, good = policies_from_critics(meta["critics"])
+        num_adversaries = k if num_adversaries is None else num_adversaries
+        adv_policy, good_policy = adv_policy or adv, good_policy or good
     env = make_env(scenario, num_envs=1)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
     act_spaces = list(env.action_space_n)
     if hasattr(env, "close"):
         env.close()
-    config = Config(scenario=scenario, num_units=num_units, num_adversaries=num_adversaries,
-                    good_policy=good_policy, adv_policy=adv_policy, seed=seed)
+    config = Config(scenario=scenario, num_units=num_units, num_adversaries=num_adversaries or 0,
+                    good_policy=good_policy or "maddpg", adv_policy=adv_policy or "maddpg", seed=seed)
     return load_with_spaces(path, obs_dims, act_spaces, config, scenario=scenario, seed=seed)

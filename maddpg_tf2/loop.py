@@ -63,6 +63,10 @@ def preflight(config: Config) -> None:
     if not os.path.isfile(name) and (name[:-3] if name.endswith(".py") else name) not in BUILTIN_NAMES:
         from maddpg_tf2.envs.make import make_env
         make_env(name)  # raises UnknownScenarioError, which lists the built-in names
+    if os.path.isfile(name):
+        # A user's scenario file is built once here, before TensorFlow loads: its errors take a second.
+        from maddpg_tf2.envs.make import make_env
+        make_env(name, num_envs=1, benchmark=config.benchmark).close()
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)

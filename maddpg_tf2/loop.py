@@ -19,7 +19,7 @@ import numpy as np
 
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
-from maddpg_tf2.safety import NonFiniteError, check_metrics, check_weights
+from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
 
 
 @dataclass
@@ -226,9 +226,8 @@ class Trainer:
                 return self._stopped("Interrupted again: stopped without saving")
             except NonFiniteError as e:
                 self.logger.close()
-                raise NonFiniteError(f"training diverged: {e} (episode {self.progress.completed}); stopped "
-                                     f"without saving it; {self._kept()}; lower --lr (or --actor-lr, "
-                                     f"--critic-lr) or check the scenario's rewards") from e
+                raise NonFiniteError(f"{e}; stopped at episode {self.progress.completed} without saving that "
+                                     f"state; {self._kept()}") from e
             if self._signals["signal"] is not None:
                 try:
                     self.save()
@@ -277,6 +276,7 @@ class Trainer:
             else:
                 act_n = self.policy.act(obs_n, self.rng)
             new_obs_n, rew, done, _ = env.step(act_n)
+            check_rewards(rew, p.train_step)
             episode_step += 1
             terminal = episode_step >= c.max_episode_len  # [E]
             self.replay.add(obs_n, act_n, rew, new_obs_n, done)

@@ -56,12 +56,17 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
 
 # ----------------------------------------------------------------------------- non-finite values
 
+DIVERGED = "lower --lr (or --actor-lr, --critic-lr) or check the scenario's rewards"
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def check_metrics(metrics: Dict[str, object], update_round: int) -> None:
     """Raise at the first NaN/inf among the scalars a train step returned (numpy-side, no TF op)."""
     values = np.array([float(v) for v in metrics.values()])
     if not np.isfinite(values).all():
-        name = list(metrics)[int(np.flatnonzero(~np.isfinite(values))[0])]
-        raise NonFiniteError(f"{name} became {values[list(metrics).index(name)]} at update round {update_round}")
+        k = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise NonFiniteError(f"training diverged: {list(metrics)[k]} became {values[k]} at update round "
+                             f"{update_round} ({DIVERGED})")
 
 
 def check_weights(weights_n: Sequence[Sequence[np.ndarray]], what: str, update_round: int) -> None:
@@ -69,7 +74,16 @@ def check_weights(weights_n: Sequence[Sequence[np.ndarray]], what: str, update_r
     for i, weights in enumerate(weights_n):
         for w in weights:
             if not np.isfinite(np.asarray(w)).all():
-                raise NonFiniteError(f"the weights of {what} {i} became non-finite at update round {update_round}")
+                raise NonFiniteError(f"training diverged: the weights of {what} {i} became non-finite at update "
+                                     f"round {update_round} ({DIVERGED})")
+
+
+def check_rewards(rew: np.ndarray, train_step: int) -> None:
+    """Rewards [E, N] must be finite in float32, which the replay stores (one reduction per step)."""
+    if not np.abs(rew).max(initial=0.0) <= FLOAT32_MAX:  # also false for NaN
+        bad = rew[~(np.abs(rew) <= FLOAT32_MAX)].ravel()[0]
+        raise NonFiniteError(f"the scenario's reward became {bad} at step {train_step}, which the replay cannot "
+                             f"store (float32: finite, at most {FLOAT32_MAX:.3g} in size); fix the scenario's reward")
 
 
 def check_learner(learner, update_round: int) -> None:
@@ -77,7 +91,8 @@ def check_learner(learner, update_round: int) -> None:
     for i, agent in enumerate(learner.agents):
         for v in agent.variables:  # tf.Module: every variable it tracks
             if v.dtype.is_floating and not np.isfinite(v.numpy()).all():
-                raise NonFiniteError(f"variable {v.name} of agent {i} became non-finite by update round {update_round}")
+                raise NonFiniteError(f"training diverged: variable {v.name} of agent {i} became non-finite by "
+                                     f"update round {update_round} ({DIVERGED})")
 
 
 # ----------------------------------------------------------------------------- memory

@@ -16,7 +16,7 @@ file + rename); meta.json follows. A crash at any point leaves the state file na
 checkpoint with its own metadata, and restore reads only what the state file names. The manager
 keeps the last `max_to_keep`. Temporary files a killed save left behind are removed by the next save.
 
-Original layout (ORIGINAL.md §5): the TF1 Saver prefix is the folder itself, so the files are
+Original layout (docs/original.md §4): the TF1 Saver prefix is the folder itself, so the files are
 `<dir>/.index`, `<dir>/.data-00000-of-00001`; variables `agent_i/{p_func,target_p_func,q_func,
 target_q_func}/fully_connected{,_1,_2}/{weights,biases}`, Adam slots `agent_i/agent_i/{p_func,q_func}/
 .../{Adam,Adam_1}`, beta powers `agent_i/beta{1,2}_power` (critic optimizer, created first) and

@@ -1,6 +1,6 @@
 """Train, benchmark and display drivers over a batched environment.
 
-The training loop keeps the original's semantics (ORIGINAL.md §2) with E worlds stepped together:
+The training loop keeps the original's semantics (docs/original.md §1) with E worlds stepped together:
 one update round of every agent per 100 collected transitions once the replay holds
 batch_size * max_episode_len of them; episodes are counted across worlds in the order they end, and
 the save-rate lines, the learning curves and the stopping rule are those of the original's single

@@ -156,9 +156,8 @@ def remove_stale_temporaries(directory: str) -> List[str]:
     `ckpt-N_temp` shard folders and `checkpoint.tmp...` state files. Returns what was removed."""
     import shutil
 
-    patterns = [f".{PREFIX}-*.tmp", f".{META_FILE}.*.tmp", f"{PREFIX}-*_temp*", "checkpoint.tmp*"]
-    removed = []
-    for pattern in patterns:
+    removed = fileio.remove_stale_temporaries(directory, [f"{PREFIX}-*", META_FILE])
+    for pattern in (f"{PREFIX}-*_temp*", "checkpoint.tmp*"):  # TensorFlow's own temporaries
         for path in glob.glob(os.path.join(glob.escape(directory), pattern)):
             try:
                 shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)

@@ -63,6 +63,7 @@ class RunLogger:
         self.final_ep_rewards: List[float] = []
         self.final_ep_ag_rewards: List[float] = []
         self._curve_rows: List[tuple] = []  # (episodes, steps, mean, agent means, wall, interval)
+        self._swept = False  # stale temporaries of this run's files removed
 
         self._metric_rows: List[tuple] = []  # (step, name, value), long format: new names welcome
         self._tb_writer = None
@@ -164,6 +165,9 @@ class RunLogger:
 
     def write_curves(self) -> None:
         """Write the pickles (original structure), the curve CSV and the metrics CSV."""
+        if not self._swept:  # what a killed run left half-written, once per run
+            fileio.remove_stale_temporaries(self.plots_dir, [self.exp_name + "_*"])
+            self._swept = True
         fileio.write_pickle(self.path("_rewards.pkl"), list(self.final_ep_rewards))
         fileio.write_pickle(self.path("_agrewards.pkl"), list(self.final_ep_ag_rewards))
         fileio.write_text(self.path("_curve.csv"), self._curve_csv())

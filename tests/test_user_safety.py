@@ -291,10 +291,15 @@ def test_stale_temporaries_are_removed_at_the_next_save(full, tmp_path, main):
     (save / "ckpt-9_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"\0")
     keep = save / "notes.txt"
     keep.write_text("mine")
+    (tmp_path / "plots").mkdir()
+    stale.append(tmp_path / "plots" / ".run_rewards.pkl.k2j3.tmp")  # the curves' temporaries too
+    stale[-1].write_bytes(b"\0")
+    other_run = tmp_path / "plots" / ".other_rewards.pkl.k2j3.tmp"  # not this run's: left alone
+    other_run.write_bytes(b"\0")
     rc, out, err = main("--num-episodes", 60, "--restore", *RUN, *outputs(tmp_path))
     assert rc == 0, err
     assert not any(p.exists() for p in stale) and not (save / "ckpt-9_temp").exists()
-    assert keep.read_text() == "mine"
+    assert keep.read_text() == "mine" and other_run.exists()
 
 
 def test_replay_of_another_layout_is_left_out_with_a_note(full, tmp_path, main):

@@ -121,6 +121,8 @@ def _yaml_values(path, parser):
         dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau"}.get(dest, dest)
         if dest not in known:
             raise UsageError(f"config file {path}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
+        if dest in values:
+            raise UsageError(f"config file {path}: '{key}' is given twice (as '-' and '_' spellings); keep one")
         values[dest] = _yaml_value(path, key, value, known[dest])
     return values
 
@@ -145,6 +147,8 @@ def _yaml_value(path, key, value, action):
         value = kind(value)
     except (TypeError, ValueError):
         raise UsageError(f"{where} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}") from None
+    if isinstance(value, str) and "\0" in value:
+        raise UsageError(f"{where} contains a NUL character")
     if action.choices and value not in action.choices:
         raise UsageError(f"{where} must be one of {', '.join(action.choices)}, got {value!r}")
     return value
@@ -214,8 +218,9 @@ def validate(c: Config) -> None:
         if value <= 0:
             raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
     for flag, value in {"--intra-op-threads": c.intra_op_threads, "--inter-op-threads": c.inter_op_threads}.items():
-        if value < 0:
-            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads, got {value}")
+        if not 0 <= value <= 1024:
+            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads up to "
+                             f"1024, got {value}")
     if c.grad_variance_draws < 2:
         raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
     for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():

@@ -118,11 +118,13 @@ def check_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], repla
         critic = (d_obs + d_act) * u + u * u + u + 2 * u + 1
         nets += 4 * (actor + critic) * 4  # online + target + two Adam slots, float32
     batches = n * config.batch_size * (2 * d_obs + d_act + 2 * n) * 4 * 3  # arrays, tensors, gradients
+    if config.gradient_estimator == "grmck":  # rao_k conditional Gumbel draws per action
+        batches += n * config.rao_k * config.batch_size * max(act_dims) * 4 * 3
     need = replay_bytes + nets + batches
     if need > 0.9 * total:
         raise UserError(
             f"this run needs about {need / 2**30:.1f} GiB (replay {replay_bytes / 2**30:.1f} GiB from --buffer-size "
             f"{config.buffer_size}, networks {nets / 2**30:.1f} GiB from --num-units {u}, batches "
-            f"{batches / 2**30:.1f} GiB from --batch-size {config.batch_size}) but the machine has "
+            f"{batches / 2**30:.1f} GiB from --batch-size {config.batch_size} and --rao-k) but the machine has "
             f"{total / 2**30:.1f} GiB; pass smaller values")
 

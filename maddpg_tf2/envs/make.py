@@ -55,13 +55,29 @@ def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark:
     name = os.fspath(scenario)
     stem = name[:-3] if name.endswith(".py") else name
     if os.path.isfile(name):
-        return ObjectEnvBatch(_ObjectEnvFactory(name, benchmark), num_envs, seed, benchmark)
+        return _ScenarioFileEnvBatch(name, _ObjectEnvFactory(name, benchmark), num_envs, seed, benchmark)
     if stem in BUILTIN_NAMES:
         return ParticleEnv(stem, num_envs=num_envs, seed=seed, benchmark=benchmark)
     raise UnknownScenarioError(
         "unknown scenario %r: not a built-in scenario (%s) and no such file; a path to a scenario "
         ".py file (defining class Scenario, as for the original MPE) is accepted too"
         % (name, ", ".join(BUILTIN_NAMES)))
+
+
+class _ScenarioFileEnvBatch(ObjectEnvBatch):
+    """ObjectEnvBatch of a user's scenario file: what goes wrong inside reset/step (its functions,
+    or values of the wrong shape they return) is reported against the file."""
+
+    def __init__(self, path, make_env_fn, num_envs, seed, benchmark):
+        self.path = path
+        super().__init__(make_env_fn, num_envs, seed, benchmark)
+
+    def reset(self, mask=None):
+        return _guarded(self.path, "resetting the environment (reset_world, observation)", super().reset)(mask)
+
+    def step(self, act_n):
+        return _guarded(self.path, "stepping the environment (do reward and observation return the same "
+                                   "shapes every step?)", super().step)(act_n)
 
 
 class _ObjectEnvFactory:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -149,3 +151,18 @@ def test_benchmark_of_a_scenario_without_benchmark_data_is_one_line(tmp_path):
     (tmp_path / "save" / "meta.json").write_text("{}")  # something to load, so the scenario is what fails
     one_line(run("--scenario", path, "--benchmark", *outputs(tmp_path), cwd=tmp_path),
              "defines no Scenario.benchmark_data")
+
+
+def test_scenario_returning_a_new_shape_mid_episode_is_reported_against_the_file(tmp_path):
+    from maddpg_tf2.envs.make import ScenarioCodeError, make_env
+
+    path = tmp_path / "shifty.py"
+    path.write_text(textwrap.dedent(SCENARIO).format(make="world.agents[0].silent = True", reset="pass").replace(
+        "return agent.state.p_pos", "return np.zeros(3) if self.stepped else agent.state.p_pos").replace(
+        "return 0.0", "self.stepped = True\n        return 0.0").replace(
+        "world = World()", "world = World()\n        self.stepped = False"))
+    env = make_env(str(path), num_envs=2)
+    env.reset()
+    with pytest.raises(ScenarioCodeError, match=r"shifty.py: stepping the environment .* raised ValueError"):
+        for _ in range(2):  # the observation grows from the step after the first reward
+            env.step([np.full((2, 5), 0.2)])

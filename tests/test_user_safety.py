@@ -250,6 +250,24 @@ def test_two_ctrl_c_stop_cleanly(tmp_path, main):
     assert rc == 0, err
 
 
+def test_ctrl_c_while_starting_is_one_line(tmp_path):
+    """Ctrl-C before training runs (here: while TensorFlow loads) ends without a traceback."""
+    import time
+
+    p = subprocess.Popen(_cmd("--num-episodes", 100000, *RUN, *outputs(tmp_path)), cwd=tmp_path, env=_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    lines = err_lines(err)
+    if lines:  # stopped before the loop's own handling: one line
+        assert lines == ["maddpg-train: stopped: interrupted; nothing more was saved"], err
+    else:  # training had started: the loop's interrupt message
+        assert out.strip().splitlines()[-1].startswith("Interrupted after"), out
+
+
 def test_ctrl_c_again_during_the_interrupt_save_abandons_it(tmp_path, main, monkeypatch):
     """In this process: the first Ctrl-C lands during a save point's save, the second during the
     save it causes; that save is abandoned and the message names the last complete checkpoint."""

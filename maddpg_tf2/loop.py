@@ -234,11 +234,12 @@ class Trainer:
                     self.logger.write_curves()
                     self.logger.write_plot()
                 except KeyboardInterrupt:  # Ctrl-C again while saving: abandon this save cleanly
-                    return self._stopped("Interrupted again while saving: abandoned that save")
+                    return self._stopped("Interrupted again while saving: abandoned the rest of that save")
                 self.logger.close()
+                hint = self._resume_hint()
                 self.logger.message(
                     f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
-                    f"and curves to {self.logger.path('_rewards.pkl')}. Resume with the same command plus --restore.")
+                    f"and curves to {self.logger.path('_rewards.pkl')}. {hint[:1].upper() + hint[1:]}.")
                 return 143 if self._signals["signal"] == signal.SIGTERM else 130
         finally:
             _restore_handlers(self._signals)
@@ -252,8 +253,15 @@ class Trainer:
         """What the save dir holds for the user after a stop without a final save."""
         if self._saved_at is not None:
             return (f"the last checkpoint of this run (after {self._saved_at} episodes) in {self.save_dir} is "
-                    f"kept: resume it with the same command plus --restore")
+                    f"kept: {self._resume_hint()}")
         return f"this run saved no checkpoint ({self.save_dir} is as it was before the run)"
+
+    def _resume_hint(self) -> str:
+        """How to continue from this run's checkpoint, which is in --save-dir (not --load-dir)."""
+        load_dir = self.config.load_dir
+        if load_dir and os.path.abspath(load_dir) != os.path.abspath(self.save_dir):
+            return f"resume with the same command, --restore and --load-dir {self.save_dir}"
+        return "resume with the same command plus --restore"
 
     def _stopped(self, what: str) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not cut the message short

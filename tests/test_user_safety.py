@@ -287,7 +287,7 @@ def test_ctrl_c_again_during_the_interrupt_save_abandons_it(tmp_path, main, monk
     rc, out, err = main("--num-episodes", 1000, *RUN, *outputs(tmp_path))
     assert rc == 130 and len(calls) == 3, (out, err)
     last = out.strip().splitlines()[-1]
-    assert last.startswith("Interrupted again while saving: abandoned that save; the last checkpoint of this "
+    assert last.startswith("Interrupted again while saving: abandoned the rest of that save; the last checkpoint of this "
                            "run (after 20 episodes)"), last
     assert _latest(tmp_path / "save").endswith("ckpt-2")
 

@@ -158,7 +158,7 @@ class Trainer:
         self.learner, self.policy = build_agents(config, self.env)
         self.rng = np.random.default_rng(config.seed)
         self.replay = _make_replay(Replay, config, self.learner)
-        self._previous = _guard_save_dir(config, self.learner)
+        self._earlier = _guard_save_dir(config, self.learner)  # an earlier run's checkpoint in save_dir
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,
@@ -228,6 +228,15 @@ class Trainer:
                 self.logger.close()
                 raise NonFiniteError(f"{e}; stopped at episode {self.progress.completed} without saving that "
                                      f"state; {self._kept()}") from e
+            if self._signals["signal"] is not None and self._earlier and self._saved_at is None:
+                # Stopped before this run's first save: an interrupt save would make a barely started
+                # run the latest checkpoint, over an earlier run's (which --restore would then miss).
+                self.logger.close()
+                self.logger.message(
+                    f"Interrupted after {self.progress.completed} episodes, before this run's first save: no "
+                    f"checkpoint saved, so the latest checkpoint in {self.save_dir} is still the earlier run's "
+                    f"(--restore would continue that run, not this one).")
+                return 143 if self._signals["signal"] == signal.SIGTERM else 130
             if self._signals["signal"] is not None:
                 try:
                     self.save()
@@ -384,13 +393,13 @@ def _guard_save_dir(config: Config, learner):
 
     load_dir = config.load_dir or config.save_dir
     here = config.restore and os.path.abspath(load_dir) == os.path.abspath(config.save_dir)
-    previous = check_overwrite(config.save_dir, model_meta(learner, config.scenario), config.overwrite, here)
-    if previous is not None:
+    earlier = check_overwrite(config.save_dir, model_meta(learner, config.scenario), config.overwrite, here)
+    if earlier == "same":
         notice(f"--save-dir {config.save_dir} holds a checkpoint of this configuration; this "
                f"{'run' if config.restore else 'fresh run'} adds its own from its first save on (the "
                f"last 5 are kept); stop now and use another --save-dir to keep the old one safe"
                + ("" if config.restore else ", or add --restore to continue it"))
-    return previous
+    return earlier
 
 
 def _install_stop_handlers() -> dict:

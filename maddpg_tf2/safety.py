@@ -23,13 +23,14 @@ def notice(text: str) -> None:
 
 # ----------------------------------------------------------------------------- overwrite protection
 
-def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here: bool) -> Optional[dict]:
+def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here: bool) -> Optional[str]:
     """Refuse to let a training run replace a checkpoint of another configuration in `save_dir`
     (scenario, observation/action sizes, --num-units, maddpg/ddpg per agent) unless --overwrite.
 
     current: checkpoint.model_meta of this run. resuming_here: --restore from this same folder (the
-    restore itself checks the fit). Returns the saved description when a checkpoint of the same
-    configuration is there (a fresh run replaces it as it saves; the caller says so), else None.
+    restore itself checks the fit). Returns what an earlier run left there: None (nothing, or this
+    run continues it), "same" (a checkpoint of this configuration) or "other" (another or an
+    unreadable configuration, which --overwrite lets this run replace).
     """
     from maddpg_tf2 import checkpoint
 
@@ -39,14 +40,16 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
         saved = checkpoint.read_meta(save_dir)
     except checkpoint.CheckpointError as e:
         if overwrite:
-            return None
+            return "other"
         raise UserError(f"--save-dir {save_dir} holds a checkpoint whose configuration cannot be read ({e}); "
                         f"pass --overwrite to replace it, or another --save-dir") from None
-    if saved is None or overwrite:
+    if saved is None:
         return None
     keys = [k for k in ("scenario", "obs_dims", "act_dims", "num_units", "critics") if saved.get(k) != current.get(k)]
     if not keys:
-        return saved
+        return "same"
+    if overwrite:
+        return "other"
     raise UserError(
         f"--save-dir {os.path.abspath(save_dir)} holds a trained checkpoint of another configuration "
         f"({keys[0]} differs: scenario {saved.get('scenario')!r}, num_units {saved.get('num_units')}, critics "

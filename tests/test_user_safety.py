@@ -131,6 +131,26 @@ def test_overwrite_and_same_configuration(full, tmp_path, main):
     assert len(notes) == 1 and notes[0].startswith("maddpg-train: note: --save-dir") and "--restore" in notes[0]
 
 
+def test_ctrl_c_before_the_first_save_of_a_fresh_run_keeps_the_earlier_checkpoint_latest(
+        full, tmp_path, main, monkeypatch):
+    from maddpg_tf2 import loop
+
+    shutil.copytree(full / "save", tmp_path / "save")
+    before = tree_bytes(tmp_path / "save")
+    real = loop.Trainer._finish_episodes
+
+    def finish(self, *args):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C as the first episodes end, before any save point
+        return real(self, *args)
+
+    monkeypatch.setattr(loop.Trainer, "_finish_episodes", finish)
+    rc, out, err = main("--num-episodes", 1000, *RUN, "--save-rate", 100, *outputs(tmp_path))
+    assert rc == 130, err
+    last = out.strip().splitlines()[-1]
+    assert "before this run's first save: no checkpoint saved" in last and "earlier run's" in last, last
+    assert tree_bytes(tmp_path / "save") == before
+
+
 # ----------------------------------------------------------------------------- non-finite values
 
 NAN_SCENARIO = """

@@ -184,7 +184,8 @@ class Trainer:
             self.exp_name = self.logger.exp_name = extra["exp_name"]
         saved = (extra or {}).get("progress")
         if saved:
-            self.progress = Progress(**saved)
+            known = {f.name for f in dataclasses.fields(Progress)}  # a newer version's fields are skipped
+            self.progress = Progress(**{k: v for k, v in saved.items() if k in known})
             self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards,
                                        rows=self.progress.curve_rows)
         if (extra or {}).get("rng"):
@@ -276,7 +277,7 @@ class Trainer:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not cut the message short
         self.logger.close()
         self.logger.message(f"{what}; {self._kept()}.")
-        return 130
+        return 143 if self._signals.get("signal") == signal.SIGTERM else 130
 
     def _loop(self) -> None:
         c, p, env = self.config, self.progress, self.env

@@ -59,7 +59,7 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
 
 # ----------------------------------------------------------------------------- non-finite values
 
-DIVERGED = "lower --lr (or --actor-lr, --critic-lr) or check the scenario's rewards"
+DIVERGED = "lower --lr (or --actor-lr, --critic-lr), or check the scenario's rewards and observations"
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 

@@ -221,8 +221,9 @@ def validate(c: Config) -> None:
         if not 0 <= value <= 1024:
             raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads up to "
                              f"1024, got {value}")
-    if c.grad_variance_draws < 2:
-        raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
+    if not 2 <= c.grad_variance_draws <= 1024:
+        raise UsageError(f"--grad-variance-draws must be at least 2 and at most 1024 (the draws are unrolled "
+                         f"into one graph), got {c.grad_variance_draws}")
     for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():
         if value is not None and not value > 0:
             raise UsageError(f"{flag} must be positive, got {value}")

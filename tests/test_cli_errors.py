@@ -51,6 +51,8 @@ FLAGS = {
                                                   "--batch-size x --max-episode-len"]),
     "num_envs_huge": (["--num-envs", 1000], ["--num-envs 1000 is too large", "pass --num-envs 400 or fewer"]),
     "unknown_flag": (["--no-such-flag"], ["unrecognized arguments: --no-such-flag"]),
+    "threads_huge": (["--intra-op-threads", 10**6], ["--intra-op-threads must be 0", "up to 1024"]),
+    "draws_huge": (["--grad-variance-draws", 10**6], ["--grad-variance-draws must be at least 2 and at most 1024"]),
 }
 
 

@@ -5,9 +5,10 @@ __all__ = ["Config", "load"]
 __version__ = "0.1.0"
 
 
-def load(path, scenario="simple_spread", num_units=64, num_adversaries=0, good_policy="maddpg",
-         adv_policy="maddpg", seed=None, member=None):
+def load(path, scenario=None, num_units=None, num_adversaries=None, good_policy=None, adv_policy=None,
+         seed=None, member=None):
     """Trained agents from a checkpoint folder (maddpg_tf2's or the original code's); see api.load.
+    Scenario, sizes and policies default to what a maddpg_tf2 checkpoint's metadata says.
 
     Imported lazily so that `import maddpg_tf2` does not pull in TensorFlow."""
     from maddpg_tf2.api import load as _load

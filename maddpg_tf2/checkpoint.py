@@ -1,20 +1,24 @@
 """Save and restore the learner (atomic), and import checkpoints written by the original code.
 
 Native layout of a checkpoint folder:
-    meta.json                 scenario, obs/act dims, num_units, critic kinds, ensemble size K, whether
-                              it holds inferred policies (trackables agent_i_sub_k, infer_i_j): a checkpoint from another
-                              scenario or network size is refused before any tensor is read
+    ckpt-N.meta.json          scenario, obs/act dims, num_units, critic kinds, ensemble size K, whether it
+                              holds inferred policies (trackables agent_i_sub_k, infer_i_j), env settings
+                              of ckpt-N: a checkpoint from another scenario or network size is refused
+                              before any tensor is read
+    meta.json                 a copy of the latest ckpt-N.meta.json (read when a sidecar is missing:
+                              folders written before the sidecars existed)
     checkpoint                TensorFlow's state file naming the latest ckpt-N
     ckpt-N.index, .data-*     weights, targets, Adam state, update counter, TF generator, counters
     ckpt-N.extra.json         the caller's extra state (progress, numpy generator), optional
-    ckpt-N.replay.npz         the replay buffer's state_dict(), optional
+    ckpt-N.replay.npz         the replay buffer's state_dict(), optional; only the latest checkpoint's is kept
 
 Atomicity: the sidecar files are written first through fileio (temporary file + rename); TensorFlow
 then writes ckpt-N's tensors and, last, replaces the `checkpoint` state file atomically (temporary
-file + rename). A crash at any point leaves the state file naming the previous complete checkpoint,
-and restore reads only what the state file names. The manager keeps the last `max_to_keep`.
+file + rename); meta.json follows. A crash at any point leaves the state file naming a complete
+checkpoint with its own metadata, and restore reads only what the state file names. The manager
+keeps the last `max_to_keep`. Temporary files a killed save left behind are removed by the next save.
 
-Original layout (ORIGINAL.md §5): the TF1 Saver prefix is the folder itself, so the files are
+Original layout (docs/original.md §4): the TF1 Saver prefix is the folder itself, so the files are
 `<dir>/.index`, `<dir>/.data-00000-of-00001`; variables `agent_i/{p_func,target_p_func,q_func,
 target_q_func}/fully_connected{,_1,_2}/{weights,biases}`, Adam slots `agent_i/agent_i/{p_func,q_func}/
 .../{Adam,Adam_1}`, beta powers `agent_i/beta{1,2}_power` (critic optimizer, created first) and
@@ -112,7 +116,8 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
 def detect_format(directory: str) -> Optional[str]:
     """'native', 'original' or None (no checkpoint here)."""
     directory = os.fspath(directory)
-    if os.path.isfile(os.path.join(directory, META_FILE)) and tf.train.latest_checkpoint(directory):
+    latest = _latest_native(directory)
+    if latest and (os.path.isfile(latest + ".meta.json") or os.path.isfile(os.path.join(directory, META_FILE))):
         return "native"
     if os.path.isfile(os.path.join(directory, ".index")):
         return "original"
@@ -145,6 +150,52 @@ def _counter_vars(values: Optional[dict] = None) -> Dict[str, tf.Variable]:
             for k in ("train_step", "episode")}
 
 
+def _latest_native(directory: str) -> Optional[str]:
+    """The prefix the state file names when it is one of ours (ckpt-N), else None."""
+    try:
+        path = tf.train.latest_checkpoint(directory)
+    except _READ_ERRORS:
+        return None
+    return path if path and re.fullmatch(rf"{PREFIX}-\d+", os.path.basename(path)) else None
+
+
+def read_meta(directory: str) -> Optional[dict]:
+    """The description of the latest native checkpoint in `directory` (None: there is none).
+
+    Raises CheckpointError when the description is unreadable."""
+    directory = os.fspath(directory)
+    latest = _latest_native(directory)
+    if latest is None:
+        return None
+    for path in (latest + ".meta.json", os.path.join(directory, META_FILE)):
+        if os.path.isfile(path):
+            try:
+                with open(path) as f:
+                    meta = json.load(f)
+            except (OSError, ValueError) as e:
+                raise CheckpointError(f"unreadable checkpoint description {path}: {e}") from None
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                raise CheckpointError(f"{path} is not a {FORMAT_NAME} checkpoint description")
+            return meta
+    return None
+
+
+def remove_stale_temporaries(directory: str) -> List[str]:
+    """Remove what a killed save left: fileio's hidden temporaries of checkpoint files, TensorFlow's
+    `ckpt-N_temp` shard folders and `checkpoint.tmp...` state files. Returns what was removed."""
+    import shutil
+
+    removed = fileio.remove_stale_temporaries(directory, [f"{PREFIX}-*", META_FILE])
+    for pattern in (f"{PREFIX}-*_temp*", "checkpoint.tmp*"):  # TensorFlow's own temporaries
+        for path in glob.glob(os.path.join(glob.escape(directory), pattern)):
+            try:
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
 def _number(path: str) -> int:
     m = re.search(rf"{PREFIX}-(\d+)$", path)
     return int(m.group(1)) if m else 0
@@ -159,18 +210,22 @@ def save(directory: str, learner, extra: Optional[dict] = None, replay=None,
     """
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
+    remove_stale_temporaries(directory)
     meta_path = os.path.join(directory, META_FILE)
     state_file = os.path.join(directory, "checkpoint")
-    if not os.path.isfile(meta_path) and os.path.isfile(state_file):
+    if os.path.isfile(state_file) and _latest_native(directory) is None:
         # A state file we did not write (e.g. the original's, naming "./"): the manager would adopt
         # its entries and later delete those files. Keep it aside instead.
         os.replace(state_file, state_file + ".original")
-    fileio.write_text(meta_path, json.dumps(model_meta(learner, scenario), indent=1))
+    meta_text = json.dumps(model_meta(learner, scenario), indent=1)
 
     ckpt = _checkpoint_object(learner, _counter_vars(counters))
     manager = tf.train.CheckpointManager(ckpt, directory, max_to_keep=max_to_keep, checkpoint_name=PREFIX)
     number = max([_number(p) for p in manager.checkpoints] + [0]) + 1
     stem = os.path.join(directory, f"{PREFIX}-{number}")
+    # The description travels with its checkpoint: meta.json alone, rewritten before the tensors, could
+    # describe a new configuration while the state file still names the old checkpoint.
+    fileio.write_text(stem + ".meta.json", meta_text)
     if extra is not None:
         fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
     if replay is not None:
@@ -178,18 +233,21 @@ def save(directory: str, learner, extra: Optional[dict] = None, replay=None,
             with open(tmp, "wb") as f:
                 np.savez(f, **replay.state_dict())
     path = manager.save(checkpoint_number=number)
+    fileio.write_text(meta_path, meta_text)
     _remove_orphans(directory, manager.checkpoints)
     return path
 
 
 def _remove_orphans(directory: str, kept: List[str]) -> None:
-    """Sidecars of checkpoints the manager has rotated out."""
+    """Sidecars of checkpoints the manager has rotated out, and every replay but the latest
+    checkpoint's (a replay is large and only the latest one resumes a run)."""
     keep = {os.path.basename(p) for p in kept}
-    for f in glob.glob(os.path.join(directory, f"{PREFIX}-*.extra.json")) + \
-            glob.glob(os.path.join(directory, f"{PREFIX}-*.replay.npz")):
-        stem = os.path.basename(f).split(".")[0]
-        if stem not in keep:
-            os.remove(f)
+    latest = os.path.basename(kept[-1]) if kept else None
+    for kind in ("extra.json", "meta.json", "replay.npz"):
+        for f in glob.glob(os.path.join(glob.escape(directory), f"{PREFIX}-*.{kind}")):
+            stem = os.path.basename(f).split(".")[0]
+            if stem not in keep or (kind == "replay.npz" and stem != latest):
+                os.remove(f)
 
 
 def restore(directory: str, learner, replay=None, scenario: Optional[str] = None) -> dict:
@@ -216,15 +274,11 @@ def restore(directory: str, learner, replay=None, scenario: Optional[str] = None
 
 
 def _restore_native(directory, learner, replay, scenario) -> dict:
-    try:
-        with open(os.path.join(directory, META_FILE)) as f:
-            saved_meta = json.load(f)
-    except (OSError, ValueError) as e:
-        raise CheckpointError(f"unreadable {META_FILE} in {directory}: {e}") from None
-    if saved_meta.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{directory}/{META_FILE} is not a {FORMAT_NAME} checkpoint description")
+    saved_meta = read_meta(directory)
+    if saved_meta is None:
+        raise CheckpointError(f"no checkpoint description (ckpt-N.meta.json or {META_FILE}) in {directory}")
     check_meta(saved_meta, model_meta(learner, scenario), directory)
-    path = tf.train.latest_checkpoint(directory)
+    path = _latest_native(directory)
     counters = _counter_vars()
     ckpt = _checkpoint_object(learner, counters)
     try:
@@ -235,21 +289,35 @@ def _restore_native(directory, learner, replay, scenario) -> dict:
     result = {}
     extra_path = path + ".extra.json"
     if os.path.isfile(extra_path):
-        with open(extra_path) as f:
-            result = json.load(f)
+        try:
+            with open(extra_path) as f:
+                result = json.load(f)
+        except (OSError, ValueError) as e:
+            raise CheckpointError(f"unreadable {extra_path}: {e}") from None
     result["counters"] = {k: int(v.numpy()) for k, v in counters.items()}
     if replay is not None:
-        replay_path = path + ".replay.npz"
-        if os.path.isfile(replay_path):
-            try:
-                with np.load(replay_path) as z:
-                    replay.load_state_dict({k: z[k] for k in z.files})
-            except (OSError, ValueError, KeyError) as e:
-                raise CheckpointError(f"replay state {replay_path} could not be loaded: {e}") from None
-            result["replay_restored"] = True
-        else:
-            result["replay_restored"] = False
+        result["replay_restored"], result["replay_skipped"] = _restore_replay(path + ".replay.npz", replay)
     return result
+
+
+def _restore_replay(replay_path: str, replay):
+    """(restored, why not): a replay that does not fit this run (other --num-envs or --buffer-size)
+    or cannot be read is left out, never a reason to refuse the resume."""
+    if not os.path.isfile(replay_path):
+        return False, None
+    try:
+        with np.load(replay_path) as z:
+            state = {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError, EOFError) as e:
+        return False, f"the saved replay {replay_path} could not be read ({type(e).__name__})"
+    layout = [int(x) for x in state.get("layout", [])]
+    try:
+        replay.load_state_dict(state)
+    except (ValueError, KeyError, IndexError):
+        saved = (f"{layout[0]} worlds of {layout[1]} rows" if len(layout) > 2 else "another layout")
+        return False, (f"the saved replay ({saved}) does not fit this run's --num-envs {replay.num_envs} "
+                       f"and --buffer-size {replay.capacity} ({replay.num_envs} worlds of {replay.rows_per_env} rows)")
+    return True, None
 
 
 # ----------------------------------------------------------------------------- original import

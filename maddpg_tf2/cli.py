@@ -7,6 +7,7 @@ Every original flag keeps its name, default and meaning. This is the only module
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -21,9 +22,16 @@ CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
 BOX_POLICIES = ("deterministic", "gaussian")  # distributions.BOX_POLICIES (not imported: it loads TensorFlow)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's own errors as one line (no usage block), like every other input error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = Config()
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog="maddpg-train",
         description="MADDPG on the multi-agent particle environments (TensorFlow 2)")
     # Environment
@@ -60,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--save-replay", action="store_true", default=d.save_replay, help="checkpoint the replay buffer too, so --restore resumes with it")
     new.add_argument("--tensorboard-dir", type=str, default=d.tensorboard_dir, help="write TensorBoard scalars here")
     new.add_argument("--quiet", action="store_true", default=d.quiet, help="no progress bar")
+    new.add_argument("--overwrite", action="store_true", default=d.overwrite, help="let a fresh run replace a checkpoint of another configuration in --save-dir")
+    new.add_argument("--debug", action="store_true", default=d.debug, help="full tracebacks for errors in your scenario file and other user errors")
     new.add_argument("--buffer-size", type=int, default=d.buffer_size, help="replay capacity in transitions")
     new.add_argument("--jit-compile", action="store_true", default=d.jit_compile, help="compile the train step with XLA")
     new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
@@ -141,6 +151,8 @@ def _yaml_values(path, parser):
             data = yaml.safe_load(f) or {}
     except OSError as e:
         raise UsageError(f"cannot read config file {path}: {e.strerror}; pass an existing YAML file to --config")
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path} is not UTF-8 text; pass a YAML file")
     except yaml.YAMLError as e:
         raise UsageError(f"config file {path} is not valid YAML ({str(e).splitlines()[0]}); fix the file")
     if not isinstance(data, dict):
@@ -152,16 +164,41 @@ def _yaml_values(path, parser):
         dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau", "env": "scenario"}.get(dest, dest)
         if dest not in known:
             raise UsageError(f"config file {path}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
-        action = known[dest]
-        if value is not None and action.type is not None and not isinstance(value, bool):
-            try:
-                value = action.type(value)
-            except (TypeError, ValueError, argparse.ArgumentTypeError):
-                raise UsageError(f"config file {path}: '{key}' must be of type {action.type.__name__}, got {value!r}")
-        if action.choices and value not in action.choices:
-            raise UsageError(f"config file {path}: '{key}' must be one of {', '.join(action.choices)}, got {value!r}")
-        values[dest] = value
+        if dest in values:
+            raise UsageError(f"config file {path}: '{key}' is given twice (as '-' and '_' spellings); keep one")
+        values[dest] = _yaml_value(path, key, value, known[dest])
     return values
+
+
+def _yaml_value(path, key, value, action):
+    """A YAML value checked as strictly as the flag's parser: bools for switches, whole numbers for
+    integer flags (a string is parsed as on the command line, e.g. '1e-3' which YAML leaves a string)."""
+    where = f"config file {path}: '{key}'"
+    if action.nargs == 0:  # a switch (store_true)
+        if not isinstance(value, bool):
+            raise UsageError(f"{where} is a switch and takes true or false, got {value!r}")
+        return value
+    if value is None:
+        if action.default is None:
+            return None
+        raise UsageError(f"{where} needs a value (default {action.default!r}); remove the key to keep the default")
+    kind = action.type or str
+    ok = {int: (int, str), float: (int, float, str), str: (str, int, float),
+          _json_mapping: (str, dict)}.get(kind, (str,))
+    if isinstance(value, bool) or not isinstance(value, ok):
+        raise UsageError(f"{where} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
+    try:
+        value = kind(value)
+    except (TypeError, ValueError, argparse.ArgumentTypeError):
+        raise UsageError(f"{where} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}") from None
+    if isinstance(value, str) and "\0" in value:
+        raise UsageError(f"{where} contains a NUL character")
+    if action.choices and value not in action.choices:
+        raise UsageError(f"{where} must be one of {', '.join(action.choices)}, got {value!r}")
+    return value
+
+
+_KIND_NAMES = {int: "a whole number", float: "a number", str: "a string", _json_mapping: "a mapping (or a JSON object)"}
 
 
 def parse_config(argv=None) -> Config:
@@ -186,7 +223,34 @@ def parse_config(argv=None) -> Config:
     return config
 
 
+SEED_MAX = 2**32 - 1  # numpy's legacy seeding (np.random.seed) takes 0 .. 2**32 - 1
+INT_MAX = 2**63 - 1  # counters and sizes end up in int64 arrays and tensors
+
+
 def validate(c: Config) -> None:
+    ints = {f"--{a.replace('_', '-')}": getattr(c, a) for a in (
+        "max_episode_len", "num_episodes", "num_adversaries", "batch_size", "num_units", "save_rate",
+        "num_envs", "benchmark_iters", "buffer_size", "rao_k", "train_repeats", "tags_period",
+        "log_grad_variance_interval", "grad_variance_draws", "warmup_episodes", "intra_op_threads",
+        "inter_op_threads", "display_episodes")}
+    for flag, value in ints.items():
+        if value is not None and value > INT_MAX:
+            raise UsageError(f"{flag} {value} is too large; pass at most {INT_MAX}")
+    if c.seed is not None and not 0 <= c.seed <= SEED_MAX:
+        raise UsageError(f"--seed must lie in 0..{SEED_MAX} (what numpy and TensorFlow accept), got {c.seed}")
+    floats = {"--lr": c.lr, "--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr, "--gamma": c.gamma,
+              "--gumbel-temp": c.gumbel_temp, "--gst-gap": c.gst_gap, "--tags-start": c.tags_start,
+              "--tags-end": c.tags_end, "--policy-regulariser": c.policy_regulariser,
+              "--gradient-clip": c.grad_clip, "--soft-update-size": c.tau}
+    for flag, value in floats.items():
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{flag} must be a finite number, got {value}")
+    for flag, value in {"--policy-regulariser": c.policy_regulariser, "--gst-gap": c.gst_gap}.items():
+        if value < 0:
+            raise UsageError(f"{flag} must be 0 or more, got {value}")
+    if c.num_units > 16384:
+        raise UsageError(f"--num-units {c.num_units} is too large (one hidden layer alone would take "
+                         f"{c.num_units ** 2 * 4 / 2**30:.1f} GiB per network); pass at most 16384")
     positive = {
         "--max-episode-len": c.max_episode_len, "--num-episodes": c.num_episodes, "--batch-size": c.batch_size,
         "--save-rate": c.save_rate, "--num-units": c.num_units, "--num-envs": c.num_envs,
@@ -198,8 +262,9 @@ def validate(c: Config) -> None:
         if value <= 0:
             raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
     for flag, value in {"--intra-op-threads": c.intra_op_threads, "--inter-op-threads": c.inter_op_threads}.items():
-        if value < 0:
-            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads, got {value}")
+        if not 0 <= value <= 1024:
+            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads up to "
+                             f"1024, got {value}")
     if c.ensemble_member is not None:
         if not (c.display or c.benchmark):
             raise UsageError("--ensemble-member picks the sub-policy that acts in --display or --benchmark; "
@@ -209,8 +274,9 @@ def validate(c: Config) -> None:
                              f"{c.ensemble_size}), got {c.ensemble_member}")
     if c.infer_entropy < 0:
         raise UsageError(f"--infer-entropy must be 0 or more, got {c.infer_entropy}")
-    if c.grad_variance_draws < 2:
-        raise UsageError(f"--grad-variance-draws must be at least 2, got {c.grad_variance_draws}")
+    if not 2 <= c.grad_variance_draws <= 1024:
+        raise UsageError(f"--grad-variance-draws must be at least 2 and at most 1024 (the draws are unrolled "
+                         f"into one graph), got {c.grad_variance_draws}")
     for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():
         if value is not None and not value > 0:
             raise UsageError(f"{flag} must be positive, got {value}")
@@ -239,6 +305,25 @@ def validate(c: Config) -> None:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
         raise UsageError(f"--display-file must end in .gif or .mp4, got {c.display_file}")
+    if not (c.display or c.benchmark):
+        _validate_replay(c)
+
+
+def _validate_replay(c: Config) -> None:
+    """A training run whose replay could never start learning, or whose worlds could not each keep
+    one episode, fails at the start instead of running for nothing."""
+    if c.buffer_size < c.min_replay_size:
+        raise UsageError(
+            f"--buffer-size {c.buffer_size} is smaller than the {c.min_replay_size} transitions stored before "
+            f"learning starts (--batch-size x --max-episode-len), so no update would ever run; pass "
+            f"--buffer-size {c.min_replay_size} or more, or a smaller --batch-size")
+    if c.num_envs * c.max_episode_len > c.buffer_size:
+        raise UsageError(
+            f"--num-envs {c.num_envs} is too large: each world's share of the replay (--buffer-size / "
+            f"--num-envs = {c.buffer_size // c.num_envs} transitions) must hold one episode of "
+            f"--max-episode-len {c.max_episode_len} steps, and {c.num_envs} worlds step "
+            f"{c.num_envs * c.max_episode_len} transitions before the first episode ends; pass --num-envs "
+            f"{max(1, c.buffer_size // c.max_episode_len)} or fewer, or a larger --buffer-size")
 
 
 def _validate_coded(c: Config) -> None:
@@ -284,12 +369,21 @@ def _user_error_types() -> tuple:
 
 
 def main(argv=None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args  # known before parsing, so a bad flag or YAML value can show its traceback too
     try:
-        config = parse_config(argv)
+        config = parse_config(args)
         from maddpg_tf2 import loop
         return loop.run(config)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the training loop's own handling (start-up, display, benchmark).
+        _error_line("interrupted; nothing more was saved", label="stopped")
+        return 130
     except Exception as e:
         if isinstance(e, _user_error_types()):
+            if debug:
+                import traceback
+                traceback.print_exc()
             _error_line(str(e))
         elif isinstance(e, OSError):
             # A folder or file the run needs went missing or unwritable mid-run (disk full, permissions).
@@ -300,11 +394,11 @@ def main(argv=None) -> int:
         return 2
 
 
-def _error_line(message: str) -> None:
+def _error_line(message: str, label: str = "error") -> None:
     """One line on stderr, whatever the message's layout, so scripts can grep it."""
     parts = [part.strip() for part in message.strip().splitlines() if part.strip()]
     text = " ".join(p if p.endswith((".", ";", ":")) else p + ";" for p in parts[:-1]) + (" " if len(parts) > 1 else "") + (parts[-1] if parts else "")
-    print(f"maddpg-train: error: {text}", file=sys.stderr, flush=True)
+    print(f"maddpg-train: {label}: {text}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,10 @@ class Config:
     """Write TensorBoard scalars here (None: off)."""
     quiet: bool = False
     """No progress bar."""
+    overwrite: bool = False
+    """Let a fresh training run replace a checkpoint of another configuration in save_dir (refused otherwise)."""
+    debug: bool = False
+    """Show the full traceback of errors in the user's scenario code and of other user errors."""
     log_grad_variance: bool = False
     """Log each actor's gradient variance across estimator draws."""
     log_grad_variance_interval: int = 1000

@@ -28,6 +28,21 @@ def atomic_path(path):
         raise
 
 
+def remove_stale_temporaries(folder, name_globs) -> list:
+    """Remove the temporary files atomic_path left beside targets matching `name_globs` (e.g.
+    "run_*.pkl") when a process was killed mid-write; returns the paths removed. Only call this
+    where no other process writes those targets at the same time."""
+    import glob
+
+    removed = []
+    for name_glob in name_globs:
+        for path in glob.glob(os.path.join(glob.escape(os.fspath(folder)), "." + name_glob + ".*.tmp")):
+            with contextlib.suppress(OSError):
+                os.remove(path)
+                removed.append(path)
+    return removed
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

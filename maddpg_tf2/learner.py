@@ -1,5 +1,5 @@
 """MADDPG / DDPG learner: per agent an actor, a critic, their targets and two Adam optimizers, and one
-compiled train step that updates every agent (ORIGINAL.md §4).
+compiled train step that updates every agent (docs/original.md §3).
 
 Order within an update round, as the original's `update`: for agent 0, 1, ... in turn: critic step,
 then actor step (against the freshly updated critic), then polyak update of that agent's targets.

@@ -63,6 +63,7 @@ class RunLogger:
         self.final_ep_rewards: List[float] = []
         self.final_ep_ag_rewards: List[float] = []
         self._curve_rows: List[tuple] = []  # (episodes, steps, mean, agent means, wall, interval)
+        self._swept = False  # stale temporaries of this run's files removed
 
         self._metric_rows: List[tuple] = []  # (step, name, value), long format: new names welcome
         self._tb_writer = None
@@ -132,11 +133,19 @@ class RunLogger:
                                  agent_means, now - self._t0, interval))
         return line
 
-    def restore_curves(self, final_ep_rewards, final_ep_ag_rewards) -> None:
-        """Continue the curves of a restored run (its pickles' lists)."""
+    def restore_curves(self, final_ep_rewards, final_ep_ag_rewards, rows=None) -> None:
+        """Continue the curves of a restored run (its pickles' lists and, when saved, its CSV rows
+        with steps and wall times; the wall clock continues from its last row)."""
         self.final_ep_rewards = [float(r) for r in final_ep_rewards]
         self.final_ep_ag_rewards = [float(r) for r in final_ep_ag_rewards]
-        self._curve_rows = []
+        rows = [tuple(r) for r in rows or []]
+        self._curve_rows = rows if len(rows) <= len(self.final_ep_rewards) else []
+        if self._curve_rows and self._curve_rows[-1][4] is not None:
+            self._t0 = time.time() - float(self._curve_rows[-1][4])
+
+    def curve_rows(self) -> List[tuple]:
+        """The rows of the curve CSV: (episodes, steps, mean, agent means, wall s, interval s)."""
+        return self._rows()
 
     def _rows(self) -> List[tuple]:
         """Curve rows, with points known only from the lists (a restored run's) filled in.
@@ -156,6 +165,9 @@ class RunLogger:
 
     def write_curves(self) -> None:
         """Write the pickles (original structure), the curve CSV and the metrics CSV."""
+        if not self._swept:  # what a killed run left half-written, once per run
+            fileio.remove_stale_temporaries(self.plots_dir, [self.exp_name + "_*"])
+            self._swept = True
         fileio.write_pickle(self.path("_rewards.pkl"), list(self.final_ep_rewards))
         fileio.write_pickle(self.path("_agrewards.pkl"), list(self.final_ep_ag_rewards))
         fileio.write_text(self.path("_curve.csv"), self._curve_csv())

@@ -1,6 +1,6 @@
 """Train, benchmark and display drivers over a batched environment.
 
-The training loop keeps the original's semantics (ORIGINAL.md §2) with E worlds stepped together:
+The training loop keeps the original's semantics (docs/original.md §1) with E worlds stepped together:
 one update round of every agent per 100 collected transitions once the replay holds
 batch_size * max_episode_len of them; episodes are counted across worlds in the order they end, and
 the save-rate lines, the learning curves and the stopping rule are those of the original's single
@@ -20,6 +20,7 @@ import numpy as np
 from maddpg_tf2.config import Config
 from maddpg_tf2.envs.base import episode_over
 from maddpg_tf2.errors import UserError
+from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Progress:
     recent_agent_rewards: List[List[float]] = field(default_factory=list)  # per agent
     final_ep_rewards: List[float] = field(default_factory=list)
     final_ep_ag_rewards: List[float] = field(default_factory=list)
+    curve_rows: List[list] = field(default_factory=list)  # the curve CSV's rows (steps, wall times)
 
 
 def run(config: Config) -> int:
@@ -64,6 +66,9 @@ def preflight(config: Config) -> None:
     if is_external(name) or config.env_kwargs or (
             not os.path.isfile(name) and (name[:-3] if name.endswith(".py") else name) not in BUILTIN_NAMES):
         make_env_for(config).close()  # unknown names, missing extras, bad kwargs: one line, before TensorFlow
+    elif os.path.isfile(name):
+        # A user's scenario file is built once here, before TensorFlow loads: its errors take a second.
+        make_env_for(config, num_envs=1, benchmark=config.benchmark).close()
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)
@@ -160,19 +165,20 @@ class Trainer:
         from maddpg_tf2.distributed.coded import make_updater
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
         self.rng = np.random.default_rng(config.seed)
-        self.replay = Replay(config.buffer_size, self.learner.obs_dims, self.learner.act_dims,
-                             num_envs=config.num_envs, episode_len=config.max_episode_len,
-                             num_tags=self.env.n if config.ensemble_size > 1 else 0)
+        self.replay = _make_replay(Replay, config, self.learner)
         from maddpg_tf2.ensembles import make_sampler
         from maddpg_tf2.inference import with_latest
         # replay.sample unless ensembles (partition batches) or inferred policies (latest transitions)
         self.sample_batch = with_latest(config, self.replay, make_sampler(config, self.replay))
+        self._earlier = _guard_save_dir(config, self.learner)  # an earlier run's checkpoint in save_dir
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,
                                 quiet=config.quiet, num_adversaries=config.num_adversaries)
         self.save_dir = config.save_dir
         self.last_metrics = {}
+        self._saved_at = None  # episodes completed at this run's latest save
+        self._env_rng = None  # the environments' generator state before the resets of a save point
 
     # ------------------------------------------------------------------ resume
     def restore(self) -> None:
@@ -181,15 +187,23 @@ class Trainer:
         load_dir = self.config.load_dir or self.config.save_dir
         self.logger.message("Loading previous state...")
         extra = checkpoint.restore(load_dir, self.learner, replay=self.replay, scenario=self.config.scenario)
+        if (extra or {}).get("replay_skipped"):
+            from maddpg_tf2.safety import notice
+            notice(f"{extra['replay_skipped']}; resuming with an empty replay (learning resumes once it "
+                   f"holds {self.config.min_replay_size} transitions)")
         if not self.config.exp_name and (extra or {}).get("exp_name"):
             # No --exp-name given: keep writing the restored run's curves, not a new timestamped set.
             self.exp_name = self.logger.exp_name = extra["exp_name"]
         saved = (extra or {}).get("progress")
         if saved:
-            self.progress = Progress(**saved)
-            self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards)
+            known = {f.name for f in dataclasses.fields(Progress)}  # a newer version's fields are skipped
+            self.progress = Progress(**{k: v for k, v in saved.items() if k in known})
+            self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards,
+                                       rows=self.progress.curve_rows)
         if (extra or {}).get("rng"):
             self.rng.bit_generator.state = extra["rng"]
+        if (extra or {}).get("env_rng") is not None and hasattr(self.env, "set_rng_state"):
+            self.env.set_rng_state(extra["env_rng"])  # a seeded resume continues the layouts' stream
         self.policy.refresh(self.learner)
 
     def save(self) -> None:
@@ -197,11 +211,16 @@ class Trainer:
 
         self.progress.final_ep_rewards = list(self.logger.final_ep_rewards)
         self.progress.final_ep_ag_rewards = list(self.logger.final_ep_ag_rewards)
+        self.progress.curve_rows = [list(r) for r in self.logger.curve_rows()]
+        from maddpg_tf2.safety import check_learner
+        check_learner(self.learner, self.progress.update_rounds)  # never save non-finite weights
+        env_rng = self._env_rng if self._env_rng is not None else _env_rng_state(self.env)
         extra = {"progress": dataclasses.asdict(self.progress), "rng": self.rng.bit_generator.state,
-                 "exp_name": self.exp_name}
+                 "exp_name": self.exp_name, "env_rng": env_rng}
         checkpoint.save(self.save_dir, self.learner, extra=extra,
                         replay=self.replay if self.config.save_replay else None,
                         scenario=self.config.scenario)
+        self._saved_at, self._env_rng = self.progress.completed, None
 
     # ------------------------------------------------------------------ train
     def train(self) -> int:
@@ -218,28 +237,63 @@ class Trainer:
         # lands between a save line and its curve point or inside a checkpoint write.
         self._signals = _install_stop_handlers()
         try:
-            self._loop()
-        except KeyboardInterrupt:  # a second Ctrl-C: stop now, keep the last complete checkpoint
-            self.logger.close()
-            self.logger.message(f"Interrupted again: stopped without saving; the last checkpoint in "
-                                f"{self.save_dir} is kept. Resume with the same command plus --restore.")
-            return 130
+            try:
+                self._loop()
+            except KeyboardInterrupt:  # a second Ctrl-C before the loop saw the first: stop now
+                return self._stopped("Interrupted again: stopped without saving")
+            except NonFiniteError as e:
+                self.logger.close()
+                raise NonFiniteError(f"{e}; stopped at episode {self.progress.completed} without saving that "
+                                     f"state; {self._kept()}") from e
+            if self._signals["signal"] is not None and self._earlier and self._saved_at is None:
+                # Stopped before this run's first save: an interrupt save would make a barely started
+                # run the latest checkpoint, over an earlier run's (which --restore would then miss).
+                self.logger.close()
+                self.logger.message(
+                    f"Interrupted after {self.progress.completed} episodes, before this run's first save: no "
+                    f"checkpoint saved, so the latest checkpoint in {self.save_dir} is still the earlier run's "
+                    f"(--restore would continue that run, not this one).")
+                return 143 if self._signals["signal"] == signal.SIGTERM else 130
+            if self._signals["signal"] is not None:
+                try:
+                    self.save()
+                    self.logger.write_curves()
+                    self.logger.write_plot()
+                except KeyboardInterrupt:  # Ctrl-C again while saving: abandon this save cleanly
+                    return self._stopped("Interrupted again while saving: abandoned the rest of that save")
+                self.logger.close()
+                hint = self._resume_hint()
+                self.logger.message(
+                    f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
+                    f"and curves to {self.logger.path('_rewards.pkl')}. {hint[:1].upper() + hint[1:]}.")
+                return 143 if self._signals["signal"] == signal.SIGTERM else 130
         finally:
             _restore_handlers(self._signals)
-        if self._signals["signal"] is not None:
-            self.save()
-            self.logger.write_curves()
-            self.logger.write_plot()
-            self.logger.close()
-            self.logger.message(
-                f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
-                f"and curves to {self.logger.path('_rewards.pkl')}. Resume with the same command plus --restore.")
-            return 143 if self._signals["signal"] == signal.SIGTERM else 130
         self.logger.write_curves()
         self.logger.write_plot()
         self.logger.message(f"...Finished total of {self.progress.completed + 1} episodes.")
         self.logger.close()
         return 0
+
+    def _kept(self) -> str:
+        """What the save dir holds for the user after a stop without a final save."""
+        if self._saved_at is not None:
+            return (f"the last checkpoint of this run (after {self._saved_at} episodes) in {self.save_dir} is "
+                    f"kept: {self._resume_hint()}")
+        return f"this run saved no checkpoint ({self.save_dir} is as it was before the run)"
+
+    def _resume_hint(self) -> str:
+        """How to continue from this run's checkpoint, which is in --save-dir (not --load-dir)."""
+        load_dir = self.config.load_dir
+        if load_dir and os.path.abspath(load_dir) != os.path.abspath(self.save_dir):
+            return f"resume with the same command, --restore and --load-dir {self.save_dir}"
+        return "resume with the same command plus --restore"
+
+    def _stopped(self, what: str) -> int:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not cut the message short
+        self.logger.close()
+        self.logger.message(f"{what}; {self._kept()}.")
+        return 143 if self._signals.get("signal") == signal.SIGTERM else 130
 
     def _loop(self) -> None:
         c, p, env = self.config, self.progress, self.env
@@ -257,6 +311,7 @@ class Trainer:
             else:
                 act_n = self.policy.act(obs_n, self.rng)
             new_obs_n, rew, done, _ = env.step(act_n)
+            check_rewards(rew, p.train_step)
             episode_step += 1
             terminal = episode_step >= c.max_episode_len  # [E]
             self.replay.add(obs_n, act_n, rew, new_obs_n, done, tags=self.policy.tags)
@@ -268,6 +323,8 @@ class Trainer:
             obs_n = new_obs_n
             if ended.any():
                 save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward)
+                if save_due:
+                    self._env_rng = _env_rng_state(env)  # a resume from this save redraws these resets
                 warmup_left -= int(ended.sum())
                 ep_reward[ended] = 0.0
                 ep_agent_reward[ended] = 0.0
@@ -317,16 +374,54 @@ class Trainer:
                 return  # ensembles: a sub-policy's replay partition is still empty
             self.last_metrics = self.updater.train_step(batch)
             self.progress.update_rounds += 1
+            check_metrics(self.last_metrics, self.progress.update_rounds)
             if c.log_grad_variance and self.progress.update_rounds % c.log_grad_variance_interval == 0:
                 from maddpg_tf2.grad_variance import log_grad_variance
                 log_grad_variance(self, batch)  # same batch, own seeds: training is unchanged
         self.policy.refresh_after_step(self.learner)
+        check_weights(self.policy.weights_n, "actor", self.progress.update_rounds)
 
     def _log_scalars(self, mean, agent_means) -> None:
         metrics = {"reward/episode": mean}
         metrics.update({f"reward/agent_{i}": m for i, m in enumerate(agent_means)})
         metrics.update({k: float(v) for k, v in self.last_metrics.items()})
         self.logger.scalars(metrics, self.progress.train_step)
+
+
+def _env_rng_state(env):
+    return env.rng_state() if hasattr(env, "rng_state") else None
+
+
+def _make_replay(Replay, config: Config, learner):
+    """The replay, or one line saying why it cannot fit in this machine's memory."""
+    from maddpg_tf2.safety import check_memory
+
+    try:
+        replay = Replay(config.buffer_size, learner.obs_dims, learner.act_dims,
+                        num_envs=config.num_envs, episode_len=config.max_episode_len,
+                        num_tags=learner.n if config.ensemble_size > 1 else 0)
+    except (MemoryError, ValueError) as e:
+        raise UserError(f"the replay of --buffer-size {config.buffer_size} cannot be allocated ({e}); "
+                        f"pass a smaller --buffer-size") from None
+    check_memory(config, learner.obs_dims, learner.act_dims, replay.nbytes)
+    return replay
+
+
+def _guard_save_dir(config: Config, learner):
+    """Overwrite protection (safety.check_overwrite) before anything is saved; says when a fresh run
+    will replace a checkpoint of the same configuration."""
+    from maddpg_tf2.checkpoint import model_meta
+    from maddpg_tf2.safety import check_overwrite, notice
+
+    load_dir = config.load_dir or config.save_dir
+    here = config.restore and os.path.abspath(load_dir) == os.path.abspath(config.save_dir)
+    earlier = check_overwrite(config.save_dir, model_meta(learner, config.scenario), config.overwrite, here)
+    if earlier == "same":
+        notice(f"--save-dir {config.save_dir} holds a checkpoint of this configuration; this "
+               f"{'run' if config.restore else 'fresh run'} adds its own from its first save on (the "
+               f"last 5 are kept); stop now and use another --save-dir to keep the old one safe"
+               + ("" if config.restore else ", or add --restore to continue it"))
+    return earlier
 
 
 def _install_stop_handlers() -> dict:

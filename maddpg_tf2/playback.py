@@ -38,8 +38,10 @@ def benchmark(config: Config) -> int:
     from maddpg_tf2.loop import exp_name_for
 
     exp_name = exp_name_for(config)
-    # No more worlds than the requested steps fill: --benchmark-iters stays the run's length.
-    num_envs = max(1, min(config.num_envs, -(-config.benchmark_iters // config.max_episode_len)))
+    # Exactly ceil(benchmark_iters / max_episode_len) episodes: no more worlds than that, and the
+    # surplus of the last round (worlds that finish together) is dropped in world order.
+    wanted = max(1, -(-config.benchmark_iters // config.max_episode_len))
+    num_envs = min(config.num_envs, wanted)
     env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
     policy = _load_policy(config, env)
     if not env.has_benchmark_data:
@@ -68,8 +70,9 @@ def benchmark(config: Config) -> int:
             episode_step[ended] = 0
             obs_n = env.reset(ended)
             policy.new_episodes(ended, rng)
-            if steps >= config.benchmark_iters:
+            if len(episodes) >= wanted:
                 break
+    episodes = episodes[:wanted]
     print("Finished benchmarking, now saving...", flush=True)
     path = os.path.join(config.benchmark_dir, exp_name + ".pkl")
     fileio.write_pickle(path, episodes)
@@ -78,7 +81,8 @@ def benchmark(config: Config) -> int:
     summary_path = os.path.join(config.benchmark_dir, exp_name + "_summary.json")
     benchmark_metrics.write_summary_json(summary_path, summary)
     print(benchmark_metrics.format_table(summary), flush=True)
-    print(f"Benchmark data: {path}\nSummary: {summary_path}", flush=True)
+    print(f"Benchmark data: {path} ({len(episodes)} episodes of up to {config.max_episode_len} steps)\n"
+          f"Summary: {summary_path}", flush=True)
     return 0
 
 

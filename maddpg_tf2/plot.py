@@ -63,8 +63,20 @@ def plot_curves(curves: Mapping[str, Sequence[float]], save_rate: int, path, tit
         ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     with fileio.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")  # the temp name has no .png suffix: say the format
+        fig.savefig(tmp, format=image_format(path))  # the temp name has no suffix: say the format
     return os.fspath(path)
+
+
+FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf", ".svg": "svg"}
+
+
+def image_format(path) -> str:
+    """The image format an output path's extension asks for (a CurveFileError for any other)."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in FORMATS:
+        raise CurveFileError("{}: unknown image extension {!r}; use one of {}".format(
+            path, ext, ", ".join(sorted(FORMATS))))
+    return FORMATS[ext]
 
 
 class CurveFileError(Exception):
@@ -73,6 +85,9 @@ class CurveFileError(Exception):
 
 def load_curve(path) -> list:
     """Read one `_rewards.pkl`. Pickles can run code: only open files you trust."""
+    if os.fspath(path).endswith("_agrewards.pkl"):
+        raise CurveFileError("{}: this is the per-agent file (saves x agents, flat), not a reward curve; "
+                             "pass the run's _rewards.pkl".format(path))
     try:
         with open(path, "rb") as f:
             data = pickle.load(f)
@@ -108,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Plot learning curves from one or more <exp-name>_rewards.pkl files.")
     p.add_argument("files", nargs="+", help="_rewards.pkl files written by training")
     p.add_argument("-o", "--output", default=None,
-                   help="PNG to write (default: <label>_curve.png beside a single input, "
-                        "curves.png beside the first of several)")
+                   help="image to write, .png, .jpg, .pdf or .svg (default: <label>_plot.png beside a "
+                        "single input, so training's own _curve.png stays, curves.png beside the first of several)")
     p.add_argument("--save-rate", type=int, default=1000,
                    help="episodes between curve points, the run's --save-rate (default 1000)")
     p.add_argument("--labels", nargs="+", default=None, help="one legend label per file")
@@ -144,12 +159,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = args.output
     if out is None:
         folder = os.path.dirname(os.path.abspath(args.files[0]))
-        name = labels[0] + "_curve.png" if len(labels) == 1 else "curves.png"
+        name = labels[0] + "_plot.png" if len(labels) == 1 else "curves.png"
         out = os.path.join(folder, name)
     try:
+        image_format(out)
         plot_curves(curves, args.save_rate, out, title=args.title, smooth_window=args.smooth)
+    except CurveFileError as e:
+        return fail(str(e))
     except OSError as e:
-        return fail("cannot write {}: {}".format(out, e))
+        return fail("cannot write {}: {}".format(out, e.strerror or e))
     print(out)
     return 0
 

@@ -24,6 +24,8 @@ def import_tensorflow_quietly() -> None:
             import tensorflow_probability  # noqa: F401  (registers its own start-up messages)
 
             tf.config.list_physical_devices()  # device discovery (the CUDA probe), no runtime started
+        except KeyboardInterrupt:
+            raise  # Ctrl-C during the import: the held notes explain nothing
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)

@@ -69,9 +69,29 @@ def draw_frame(p_pos, size, color, is_agent, cam_center=(0.0, 0.0), cam_range=1.
             ImageDraw.Draw(image).ellipse(box, fill=rgb + (255,))
     if text_lines:
         draw = ImageDraw.Draw(image)
+        font, line_height = text_font(height)
         for k, line in enumerate(text_lines):
-            draw.text((6, 6 + 14 * k), str(line), fill=TEXT_COLOR + (255,))
+            draw.text((8, 8 + line_height * k), str(line), fill=TEXT_COLOR + (255,), font=font)
     return np.asarray(image.convert('RGB'), dtype=np.uint8)
+
+
+def text_font(height: int):
+    """A font readable on the frame (about 1/28 of its height) and its line spacing. Pillow >= 10.1
+    scales its built-in font; older versions fall back to a DejaVu TrueType font if one is
+    installed, else to the tiny bitmap default."""
+    from PIL import ImageFont
+
+    px = max(12, int(round(height / 28)))
+    try:
+        return ImageFont.load_default(size=px), int(px * 1.3)
+    except TypeError:  # Pillow < 10.1: load_default takes no size
+        pass
+    for name in ("DejaVuSans.ttf", "Arial.ttf"):
+        try:
+            return ImageFont.truetype(name, px), int(px * 1.3)
+        except OSError:
+            continue
+    return ImageFont.load_default(), 14
 
 
 def save_animation(frames, path, fps=10):

@@ -38,11 +38,12 @@ def test_round_trip_weights_optimizer_counters_replay(tmp_path):
     rng = np.random.default_rng(0)
     a.agents[0].actor_opt.m[0].assign(np.ones((3, 8), np.float32))
     replay = FakeReplay({"obs": rng.standard_normal((2, 5, 7)).astype(np.float32), "count": np.int64(5)})
-    for _ in range(3):  # the manager keeps the last two; rotated sidecars go with them
+    for _ in range(3):  # the manager keeps the last two; rotated sidecars go with them, and older replays
         path = checkpoint.save(tmp_path, a, extra={"progress": {"completed": 7}}, replay=replay,
                                scenario="toy", counters={"train_step": 1234, "episode": 56}, max_to_keep=2)
     assert path.endswith("ckpt-3")
-    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".npz")) == ["ckpt-2.replay.npz", "ckpt-3.replay.npz"]
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".npz")) == ["ckpt-3.replay.npz"]
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".meta.json")) == ["ckpt-2.meta.json", "ckpt-3.meta.json"]
     b, restored = make_learner(1), FakeReplay()
     out = checkpoint.restore(tmp_path, b, replay=restored, scenario="toy.py")
     assert out["counters"] == {"train_step": 1234, "episode": 56}
@@ -156,8 +157,13 @@ def test_foreign_and_empty_folders(tmp_path):
         checkpoint.restore(tmp_path / "missing", make_learner(0))
     (tmp_path / "bad").mkdir()
     checkpoint.save(tmp_path / "bad", make_learner(0))
+    (tmp_path / "bad" / "ckpt-1.meta.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="unreadable checkpoint description .*ckpt-1.meta.json"):
+        checkpoint.restore(tmp_path / "bad", make_learner(0))
+    # a folder written before the per-checkpoint descriptions: meta.json is read instead
+    (tmp_path / "bad" / "ckpt-1.meta.json").unlink()
     (tmp_path / "bad" / "meta.json").write_text("{not json")
-    with pytest.raises(CheckpointError, match="unreadable meta.json"):
+    with pytest.raises(CheckpointError, match="unreadable checkpoint description .*meta.json"):
         checkpoint.restore(tmp_path / "bad", make_learner(0))
 
 

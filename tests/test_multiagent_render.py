@@ -80,7 +80,7 @@ def test_comm_messages_are_printed_in_human_mode_and_drawn(monkeypatch, capsys):
     talking = env.viewers[0].last_frame
     assert 'agent 0 to agent 1: C' in capsys.readouterr().out
     # the text sits at the top left of the frame
-    assert (talking[:30, :200] != quiet[:30, :200]).any()
+    assert (talking[:40, :350] != quiet[:40, :350]).any()
 
 
 def test_draw_frame_handles_odd_colours_and_text():
@@ -176,3 +176,12 @@ def test_display_opens_a_real_window_on_a_virtual_screen(tmp_path):
         assert 'wrote' not in r.stdout and not list((tmp_path / 'p').glob('*display*'))
     finally:
         xvfb.kill()
+
+
+def test_communication_text_is_legible_size():
+    # The text must be large enough to read on a default 700 px frame: glyphs at least 14 px tall
+    # (PIL's old bitmap default drew about 8 px, nearly invisible once the frame is scaled down).
+    frame = render.draw_frame(np.zeros((0, 2)), [], [], [], width=700, height=700,
+                              text_lines=('agent 0 to agent 1: C',))
+    dark_rows = np.flatnonzero((frame[:100] < 128).all(axis=2).any(axis=1))
+    assert dark_rows.size and dark_rows[-1] - dark_rows[0] + 1 >= 14

@@ -25,10 +25,31 @@ def test_two_runs_one_png(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == str(out)
 
 
-def test_default_output_beside_a_single_input(tmp_path, capsys):
+def test_default_output_beside_a_single_input_keeps_the_training_png(tmp_path, capsys):
     a = write_pkl(tmp_path / "spread_rewards.pkl", [-30.0])
+    (tmp_path / "spread_curve.png").write_bytes(b"training's own plot")
     assert main([a]) == 0
-    assert (tmp_path / "spread_curve.png").read_bytes()[:8] == PNG
+    assert (tmp_path / "spread_plot.png").read_bytes()[:8] == PNG
+    assert (tmp_path / "spread_curve.png").read_bytes() == b"training's own plot"
+
+
+def test_agent_rewards_file_is_refused(tmp_path, capsys):
+    a = write_pkl(tmp_path / "spread_agrewards.pkl", [-10.0, -11.0, -12.0])
+    assert main([a, "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "per-agent file" in err[0] and "_rewards.pkl" in err[0]
+    assert not os.path.exists(tmp_path / "x.png")
+
+
+def test_output_format_follows_the_extension(tmp_path, capsys):
+    a = write_pkl(tmp_path / "a_rewards.pkl", [-3.0, -2.0])
+    assert main([a, "-o", str(tmp_path / "out.jpg")]) == 0
+    assert (tmp_path / "out.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG's start-of-image marker
+    assert main([a, "-o", str(tmp_path / "out.pdf")]) == 0
+    assert (tmp_path / "out.pdf").read_bytes()[:5] == b"%PDF-"
+    assert main([a, "-o", str(tmp_path / "out.bmpx")]) == 2
+    assert "unknown image extension" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out.bmpx")
 
 
 @pytest.mark.parametrize("content, needle", [

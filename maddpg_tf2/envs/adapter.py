@@ -38,6 +38,17 @@ class ObjectEnvBatch(BatchedEnv):
         if seed is not None:
             np.random.seed(seed)
 
+    def rng_state(self):
+        # these environments draw from the global np.random (MT19937), as the original
+        name, key, pos, has_gauss, gauss = np.random.get_state()
+        return {"bit_generator": name, "key": key.tolist(), "pos": int(pos), "has_gauss": int(has_gauss),
+                "cached_gaussian": float(gauss)}
+
+    def set_rng_state(self, state) -> None:
+        if isinstance(state, dict) and state.get("bit_generator") == "MT19937":
+            np.random.set_state(("MT19937", np.asarray(state["key"], np.uint32), state["pos"],
+                                 state["has_gauss"], state["cached_gaussian"]))
+
     def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
         # worlds never observed yet are all reset, whatever the mask
         first = self._obs_n is None

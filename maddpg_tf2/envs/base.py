@@ -59,6 +59,14 @@ class BatchedEnv:
         """Seed the worlds' random draws (resets, noise)."""
         raise NotImplementedError
 
+    def rng_state(self):
+        """The worlds' random generator state as JSON-able data (checkpointed so that a resumed seeded
+        run continues the stream); None when the environment cannot say."""
+        return None
+
+    def set_rng_state(self, state) -> None:
+        """Continue the stream from `rng_state()`'s value."""
+
     def render(self, env_index: int = 0) -> np.ndarray:
         """An RGB frame [H, W, 3] uint8 of one world, drawn as the original draws it."""
         raise NotImplementedError

@@ -5,6 +5,7 @@ import os
 from typing import Optional
 
 from maddpg_tf2.envs.adapter import ObjectEnvBatch
+from maddpg_tf2.errors import UserError
 from maddpg_tf2.envs.base import BatchedEnv
 from maddpg_tf2.envs.particle import ParticleEnv
 from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
@@ -12,6 +13,34 @@ from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
 
 class UnknownScenarioError(ValueError):
     """The scenario is neither a built-in name nor an existing scenario file."""
+
+
+class ScenarioCodeError(UserError):
+    """A function of the user's scenario file raised: one line naming the file, the function, the
+    line and the error (the chained exception keeps the traceback for --debug)."""
+
+
+def _guarded(path: str, name: str, fn):
+    """fn, with its exceptions turned into ScenarioCodeError naming `path` and `name`."""
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ScenarioCodeError:
+            raise  # already names the scenario function that failed
+        except Exception as exc:
+            raise ScenarioCodeError(_describe(path, name, exc)) from exc
+    return call
+
+
+def _describe(path: str, name: str, exc: BaseException) -> str:
+    import traceback
+
+    target = os.path.abspath(path)
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == target]
+    where = f" at line {lines[-1]}" if lines else ""
+    text = " ".join(str(exc).split()) or "(no message)"
+    return (f"scenario file {path}: {name} raised {type(exc).__name__}{where}: {text}; fix the scenario "
+            f"(pass --debug for the full traceback)")
 
 
 def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
@@ -42,7 +71,8 @@ def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark:
                                    "scenario %r takes none" % name)
     stem = name[:-3] if name.endswith(".py") else name
     if os.path.isfile(name):
-        return ObjectEnvBatch(_ObjectEnvFactory(name, benchmark, continuous_actions), num_envs, seed, benchmark)
+        return _ScenarioFileEnvBatch(name, _ObjectEnvFactory(name, benchmark, continuous_actions), num_envs,
+                                     seed, benchmark)
     if stem in BUILTIN_NAMES:
         return ParticleEnv(stem, num_envs=num_envs, seed=seed, benchmark=benchmark,
                            continuous_actions=continuous_actions)
@@ -70,6 +100,22 @@ def env_stem(name) -> str:
     return os.path.splitext(os.path.basename(name.rstrip("/")))[0]
 
 
+class _ScenarioFileEnvBatch(ObjectEnvBatch):
+    """ObjectEnvBatch of a user's scenario file: what goes wrong inside reset/step (its functions,
+    or values of the wrong shape they return) is reported against the file."""
+
+    def __init__(self, path, make_env_fn, num_envs, seed, benchmark):
+        self.path = path
+        super().__init__(make_env_fn, num_envs, seed, benchmark)
+
+    def reset(self, mask=None):
+        return _guarded(self.path, "resetting the environment (reset_world, observation)", super().reset)(mask)
+
+    def step(self, act_n):
+        return _guarded(self.path, "stepping the environment (do reward and observation return the same "
+                                   "shapes every step?)", super().step)(act_n)
+
+
 class _ObjectEnvFactory:
     """Builds one MultiAgentEnv per call from a scenario file, loaded once, as train.py's make_env."""
 
@@ -80,16 +126,22 @@ class _ObjectEnvFactory:
         self.path, self.benchmark = path, benchmark
         self.discrete = not continuous_actions
         if benchmark and not hasattr(self.module.Scenario, "benchmark_data"):
-            raise ValueError("scenario file %s defines no benchmark_data, which benchmarking needs" % path)
+            raise ScenarioCodeError("scenario file %s defines no Scenario.benchmark_data, which --benchmark "
+                                    "needs; add it to the scenario, or train/display without --benchmark" % path)
 
     def __call__(self):
         from multiagent.environment import MultiAgentEnv
 
-        scenario = self.module.Scenario()
-        world = scenario.make_world()
-        info = scenario.benchmark_data if self.benchmark else None
-        return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation, info,
-                             discrete_action_space=self.discrete)
+        g = lambda name, fn: _guarded(self.path, name, fn)
+        scenario = g("Scenario()", self.module.Scenario)()
+        world = g("Scenario.make_world", scenario.make_world)()
+        callbacks = [g(f"Scenario.{name}", getattr(scenario, name))
+                     for name in ("reset_world", "reward", "observation")]
+        callbacks.append(g("Scenario.benchmark_data", scenario.benchmark_data) if self.benchmark else None)
+        # Building observes every agent once: a world make_world left incomplete fails in our frames.
+        build = lambda *args: MultiAgentEnv(*args, discrete_action_space=self.discrete)
+        return g("building the environment from make_world's world (does every agent's state and "
+                 "observation exist before reset?)", build)(world, *callbacks)
 
 
 def make_env_for(config, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,

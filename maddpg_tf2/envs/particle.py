@@ -121,6 +121,13 @@ class ParticleEnv(BatchedEnv):
     def seed(self, seed: Optional[int]) -> None:
         self._rng = np.random.default_rng(seed)
 
+    def rng_state(self):
+        return self._rng.bit_generator.state
+
+    def set_rng_state(self, state) -> None:
+        if isinstance(state, dict) and state.get("bit_generator") == type(self._rng.bit_generator).__name__:
+            self._rng.bit_generator.state = state
+
     def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
         sc, s = self.scenario, self.state
         idx = np.arange(self.num_envs) if mask is None else np.flatnonzero(mask)

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--jit-compile", action="store_true", default=d.jit_compile, help="compile the train step with XLA")
     new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
     new.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, help="TensorFlow ops run side by side (0: TensorFlow's choice)")
+    new.add_argument("--agent-updates", type=str, default=d.agent_updates, choices=("sequential", "simultaneous"), help="agents updated one after another (original) or all from the pre-round weights in one batched step")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
 
     est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
@@ -176,6 +177,8 @@ def validate(c: Config) -> None:
         raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
+    if c.agent_updates not in ("sequential", "simultaneous"):
+        raise UsageError(f"--agent-updates must be sequential or simultaneous, got {c.agent_updates!r}")
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):

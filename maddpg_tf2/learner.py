@@ -323,6 +323,19 @@ class Learner(tf.Module):
         self.update_rounds.assign_add(1)
         return metrics
 
+    def _train_step_simultaneous(self, batch):
+        # Every agent from the pre-round weights, same-shaped agents stacked (simultaneous.py).
+        from maddpg_tf2 import simultaneous as sim
+        if "obs" not in batch:
+            batch = dict(batch, **{k: tf.concat(list(batch[f"{k}_n"]), axis=-1) for k in ("obs", "act", "next_obs")})
+        seeds = self.rng.uniform_full_int([self.n, self.n + 1, 2], dtype=tf.int32)
+        new_state, metrics = sim.simultaneous_update(
+            sim.agent_specs(self.agents), sim.read_state(self.agents), batch, range(self.n), self.settings,
+            seeds, self.temperature())
+        sim.write_state(self.agents, new_state)
+        self.update_rounds.assign_add(1)
+        return metrics
+
     def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
         """One update round of every agent; batch as the replay returns it (see module docstring).
 
@@ -335,16 +348,19 @@ class Learner(tf.Module):
             keys, fn = ("obs", "act", "next_obs", "rew", "done"), self._train_step_joint
         else:
             keys, fn = ("obs_n", "act_n", "next_obs_n", "rew", "done"), self._train_step
+        if self.config.agent_updates == "simultaneous":
+            fn = self._train_step_simultaneous
         batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k])) for k in keys}
-        if fn not in self._concrete:
+        key = (fn, keys)
+        if key not in self._concrete:
             # Calling the traced graph directly: tf.function's per-call signature matching of this
             # nested batch cost about 10 ms, as much as the update itself.
             spec = tf.nest.map_structure(
                 lambda t: tf.TensorSpec([t.shape[0], None] + t.shape[2:], tf.float32), batch)
             step_and_actors = lambda b: (fn(b), self._actor_tensors())
-            self._concrete[fn] = tf.function(step_and_actors, jit_compile=bool(self.config.jit_compile),
+            self._concrete[key] = tf.function(step_and_actors, jit_compile=bool(self.config.jit_compile),
                                              autograph=False).get_concrete_function(spec)
-        metrics, self.last_actor_weights = self._concrete[fn](batch)
+        metrics, self.last_actor_weights = self._concrete[key](batch)
         return metrics
 
     def _actor_tensors(self) -> List[List[tf.Tensor]]:

@@ -20,7 +20,8 @@ B = 32
 
 def make_learner(obs_dims, ks, agent_updates="simultaneous", local_q_n=None, seed=0, **kw):
     config = Config(num_units=8, seed=seed, agent_updates=agent_updates, **kw)
-    return Learner(config, obs_dims, [gym.spaces.Discrete(k) for k in ks], local_q_n=local_q_n)
+    space = lambda k: k if isinstance(k, gym.Space) else gym.spaces.Discrete(k)
+    return Learner(config, obs_dims, [space(k) for k in ks], local_q_n=local_q_n)
 
 
 def joint_batch(lrn, seed=1):
@@ -82,13 +83,18 @@ SHAPES = {
     "speaker_listener": ([3, 11], [3, 5], None),                 # two singletons
     "ddpg_adversary": ([8, 10, 10], [5, 5, 5], [True, False, False]),  # local critic + a pair
     "non_adjacent": ([6, 4, 6], [5, 2, 5], None),                # agents 0 and 2 stacked around 1
+    # Samplers other than the stacked soft categorical: Gaussian and multi-discrete agents.
+    "box_multi_discrete": ([5, 5, 7], [gym.spaces.Box(-1, 1, (2,)), gym.spaces.Box(-1, 1, (2,)),
+                                       gym.spaces.MultiDiscrete([3, 2])], None),
 }
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("shape", sorted(SHAPES) + ["estimator"])
 def test_batched_step_equals_independent_updates(shape):
-    obs_dims, ks, local_q = SHAPES[shape]
-    make = lambda: make_learner(obs_dims, ks, local_q_n=local_q)
+    # "estimator": a straight-through estimator replaces the soft sample (the per-agent sampling path).
+    obs_dims, ks, local_q = SHAPES["same" if shape == "estimator" else shape]
+    kw = {"gradient_estimator": "stgs"} if shape == "estimator" else {}
+    make = lambda: make_learner(obs_dims, ks, local_q_n=local_q, **kw)
     lrn = make()
     n = lrn.n
     batch = joint_batch(lrn)

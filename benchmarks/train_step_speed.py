@@ -40,9 +40,13 @@ def main(argv=None):
 
     env = make_env(a.scenario, num_envs=1, seed=0)
     obs_dims = [s.shape[0] for s in env.observation_space_n]
-    variants = [(m, x) for x in ((False, True) if a.xla else (False,)) for m in ("sequential", "simultaneous")]
-    learners = {v: Learner(Config(scenario=a.scenario, seed=0, batch_size=a.batch_size, agent_updates=v[0],
-                                  jit_compile=v[1]), obs_dims, list(env.action_space_n)) for v in variants}
+    modes = ("sequential", "simultaneous", "simultaneous unstacked")
+    variants = [(m, x) for x in ((False, True) if a.xla else (False,)) for m in modes]
+    learners = {}
+    for mode, xla in variants:
+        learners[mode, xla] = Learner(Config(scenario=a.scenario, seed=0, batch_size=a.batch_size, jit_compile=xla,
+                                             agent_updates=mode.split()[0]), obs_dims, list(env.action_space_n))
+        learners[mode, xla].stack_agents = "unstacked" not in mode
     first = learners[variants[0]]
     n, b, rng = first.n, a.batch_size, np.random.default_rng(0)
     batch = {"obs": rng.standard_normal((n, b, sum(first.obs_dims))), "act": rng.random((n, b, sum(first.act_dims))),

@@ -283,6 +283,7 @@ class Learner(tf.Module):
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
         self._read_actors = None
         self.last_actor_weights = None  # the actors as the latest train_step left them
+        self.stack_agents = True  # simultaneous updates: same-shaped agents as one stack (see simultaneous.py)
         self._concrete = {}  # traced train steps (autograph off: plain Python loops over agents)
 
     @property
@@ -331,7 +332,7 @@ class Learner(tf.Module):
         seeds = self.rng.uniform_full_int([self.n, self.n + 1, 2], dtype=tf.int32)
         new_state, metrics = sim.simultaneous_update(
             sim.agent_specs(self.agents), sim.read_state(self.agents), batch, range(self.n), self.settings,
-            seeds, self.temperature())
+            seeds, self.temperature(), stack=self.stack_agents)
         sim.write_state(self.agents, new_state)
         self.update_rounds.assign_add(1)
         return metrics

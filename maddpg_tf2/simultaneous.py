@@ -95,6 +95,14 @@ def state_to_numpy(state: AgentState) -> AgentState:
 def _mlp(weights, x):
     """weights [W0 [G, i, h], b0 [G, h], ...]; x [G, B, i] -> [G, B, out]."""
     last = len(weights) // 2 - 1
+    if weights[0].shape[0] == 1:
+        # One agent: plain matmuls, which TensorFlow fuses with the bias and relu.
+        x = x[0]
+        for k in range(0, len(weights), 2):
+            x = tf.matmul(x, weights[k][0]) + weights[k + 1][0]
+            if k // 2 < last:
+                x = tf.nn.relu(x)
+        return x[None]
     for k in range(0, len(weights), 2):
         x = tf.matmul(x, weights[k]) + weights[k + 1][:, None, :]
         if k // 2 < last:
@@ -156,8 +164,10 @@ def _columns(dims):
     return [(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
 
 
-def _groups(keys: Sequence, members: Sequence[int]) -> List[List[int]]:
-    """members split by equal key, in order of first appearance."""
+def _groups(keys: Sequence, members: Sequence[int], stack: bool = True) -> List[List[int]]:
+    """members split by equal key, in order of first appearance (stack=False: one group each)."""
+    if not stack:
+        return [[i] for i in members]
     out: Dict[object, List[int]] = {}
     for i in members:
         out.setdefault(keys[i], []).append(i)
@@ -165,7 +175,7 @@ def _groups(keys: Sequence, members: Sequence[int]) -> List[List[int]]:
 
 
 def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState], batch: dict,
-                        subset: Sequence[int], hp, seeds, temperature=None
+                        subset: Sequence[int], hp, seeds, temperature=None, stack: bool = True
                         ) -> Tuple[Dict[int, AgentState], Dict[str, tf.Tensor]]:
     """The simultaneous update of the agents in `subset`, all from the pre-round `state_n`.
 
@@ -176,6 +186,8 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
     seeds[i, j] for agent j's target action in agent i's critic target, seeds[i, N] for agent i's
     fresh action in its actor step (the order in which update_agent draws them, so both modes can
     be compared exactly; an agent's noise does not depend on which other agents are in `subset`).
+    stack: agents of the same shapes as one stack of batched ops (True), or every agent as its own
+    chain of plain ops, the chains independent of each other (False); same numbers either way.
     Returns ({i: updated AgentState}, metrics named as update_agent's).
     """
     n = len(specs)
@@ -193,7 +205,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
     # stack: next_act[j] [M, B, act_j], row m drawn with seeds[subset[m], j].
     next_act = {}
     actor_keys = [s.actor_key() for s in specs]
-    for group in _groups(actor_keys, range(n)):
+    for group in _groups(actor_keys, range(n), stack):
         d, h = specs[group[0]].obs_dim, len(group)
         x = tf.stack([next_obs[:, :, obs_cols[j][0]:obs_cols[j][1]] for j in group])  # [H, M, B, d]
         out = _mlp(_stack([state_n[j] for j in group], "target_actor"), tf.reshape(x, [h, -1, d]))
@@ -207,7 +219,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
     new_state: Dict[int, AgentState] = {}
     metrics: Dict[str, tf.Tensor] = {}
     group_keys = [s.group_key() for s in specs]
-    for group in _groups(group_keys, subset):
+    for group in _groups(group_keys, subset, stack):
         spec = specs[group[0]]
         idx = [pos[i] for i in group]
         states = [state_n[i] for i in group]

@@ -71,10 +71,10 @@ def assert_states_close(a, b, atol=1e-5):
         np.testing.assert_allclose(x, y, atol=atol, rtol=1e-5)
 
 
-def batched(lrn, batch, seeds, subset=None):
+def batched(lrn, batch, seeds, subset=None, stack=True):
     subset = range(lrn.n) if subset is None else subset
     new, metrics = sim.simultaneous_update(sim.agent_specs(lrn.agents), sim.read_state(lrn.agents), batch,
-                                           subset, lrn.settings, tf.constant(seeds))
+                                           subset, lrn.settings, tf.constant(seeds), stack=stack)
     return {i: sim.state_to_numpy(s) for i, s in new.items()}, metrics
 
 
@@ -111,6 +111,10 @@ def test_batched_step_equals_independent_updates(shape):
     part, _ = batched(lrn, batch, seeds, subset=[n - 1])
     assert list(part) == [n - 1]
     assert_states_close(part[n - 1], new[n - 1], atol=1e-6)
+    # Every agent as its own chain of plain ops: the same numbers.
+    each, _ = batched(lrn, batch, seeds, stack=False)
+    for i in range(n):
+        assert_states_close(each[i], new[i], atol=1e-6)
     assert set(metrics) == {f"{m}_{i}" for m in ("loss/critic", "loss/actor", "q/target_mean", "reward/mean",
                                                   "q/next_target_mean", "q/target_std") for i in range(n)}
 

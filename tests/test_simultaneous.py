@@ -192,6 +192,13 @@ def test_cli_run_simultaneous(tmp_path):
                          text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "steps: 200" in out.stdout and (tmp_path / "curves" / "sim_rewards.pkl").exists()
+    # The run continues under the original order from its checkpoint.
+    cont = [a if a != "simultaneous" else "sequential" for a in cmd]
+    cont[cont.index("--num-episodes") + 1] = "60"
+    out = subprocess.run(cont + ["--max-episode-len", "5", "--restore"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "episodes: 60" in out.stdout and "episodes: 40" not in out.stdout
     bad = subprocess.run(cmd + ["--agent-updates", "batched"], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=60)
     assert bad.returncode != 0 and "--agent-updates" in bad.stderr

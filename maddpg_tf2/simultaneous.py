@@ -19,12 +19,13 @@ see the usual layout); `Learner` reads them, calls this function and writes the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2.learner import METRIC_NAMES, _net_vars
+from maddpg_tf2.networks import MLP
 
 NETS = ("actor", "critic", "target_actor", "target_critic")
 SLOTS = ("actor_m", "actor_v", "critic_m", "critic_v")
@@ -57,7 +58,11 @@ class AgentSpec:
 
 
 def agent_specs(agents) -> List[AgentSpec]:
-    """AgentSpec per learner.AgentNets."""
+    """AgentSpec per learner.AgentNets (the built-in MLPs: the stacked forward pass is theirs)."""
+    for a in agents:
+        if not all(isinstance(net, MLP) for net in (a.actor, a.critic, a.target_actor, a.target_critic)):
+            raise ValueError("simultaneous agent updates need the built-in MLP networks; a custom model "
+                             "trains with agent_updates='sequential'")
     adam = lambda o: (o.lr, o.beta1, o.beta2, o.eps)
     return [AgentSpec(a.dist, a.obs_dim, a.dist.action_size, a.critic_in_dim, a.local_q,
                       adam(a.actor_opt), adam(a.critic_opt)) for a in agents]
@@ -182,7 +187,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
     specs: AgentSpec per agent (all N); state_n: AgentState per agent (all N: every target actor
     enters the critic targets); batch: the joint arrays as Replay gives them, indexed by the agent
     being updated: obs / next_obs [N, B, sum obs dims], act [N, B, sum act dims], rew / done [N, B, N]
-    (only the rows of `subset` are read); hp: learner.UpdateSettings; seeds: int32 [N, N + 1, 2],
+    (only the rows of `subset` are read; or M = len(subset) rows, those of the subset in its order); hp: learner.UpdateSettings; seeds: int32 [N, N + 1, 2],
     seeds[i, j] for agent j's target action in agent i's critic target, seeds[i, N] for agent i's
     fresh action in its actor step (the order in which update_agent draws them, so both modes can
     be compared exactly; an agent's noise does not depend on which other agents are in `subset`).
@@ -195,10 +200,18 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
     pos = {i: k for k, i in enumerate(subset)}
     obs_cols = _columns([s.obs_dim for s in specs])
     act_cols = _columns([s.act_dim for s in specs])
-    rows = lambda x, idx: x if list(idx) == list(range(n)) else tf.gather(x, list(idx))
-    obs, act, next_obs = (rows(tf.convert_to_tensor(batch[k]), subset) for k in ("obs", "act", "next_obs"))
-    rew = rows(tf.convert_to_tensor(batch["rew"]), subset)   # [M, B, N]
-    done = rows(tf.convert_to_tensor(batch["done"]), subset)
+
+    def rows(key):
+        """The subset's rows of batch[key], given for all N agents or for the subset only."""
+        x = tf.convert_to_tensor(batch[key])
+        if x.shape[0] == n:
+            return x if subset == list(range(n)) else tf.gather(x, subset)
+        if x.shape[0] == len(subset):
+            return x
+        raise ValueError(f"batch['{key}'] has {x.shape[0]} rows: expected one per agent ({n}) or per "
+                         f"agent of the subset ({len(subset)})")
+
+    obs, act, next_obs, rew, done = (rows(k) for k in ("obs", "act", "next_obs", "rew", "done"))  # rew [M, B, N]
     m, b = len(subset), tf.shape(obs)[1]
 
     # Target actions a'_j on every updated agent's next observations, each target actor group as one

@@ -111,6 +111,11 @@ def test_batched_step_equals_independent_updates(shape):
     part, _ = batched(lrn, batch, seeds, subset=[n - 1])
     assert list(part) == [n - 1]
     assert_states_close(part[n - 1], new[n - 1], atol=1e-6)
+    # The subset's batches alone (what a learner that owns agents 0 and n-1 receives).
+    own = {k: v[[0, n - 1]] for k, v in batch.items()}
+    part, _ = batched(lrn, own, seeds, subset=[0, n - 1])
+    for i in (0, n - 1):
+        assert_states_close(part[i], new[i], atol=1e-6)
     # Every agent as its own chain of plain ops: the same numbers.
     each, _ = batched(lrn, batch, seeds, stack=False)
     for i in range(n):

@@ -61,7 +61,8 @@ def reference(make, pre, batch, seeds, sequential=False):
     for i in range(ref.n):
         if not sequential:
             set_state(ref, pre)
-        update_agent(i, ref.agents, agent_batch(ref, batch, i), ref.settings, seed_feed(seeds, i))
+        update_agent(i, ref.agents, agent_batch(ref, batch, i), ref.settings, seed_feed(seeds, i),
+                     ref.temperature())
         out.append(state_np(ref)[i])
     return out
 
@@ -74,7 +75,8 @@ def assert_states_close(a, b, atol=1e-5):
 def batched(lrn, batch, seeds, subset=None, stack=True):
     subset = range(lrn.n) if subset is None else subset
     new, metrics = sim.simultaneous_update(sim.agent_specs(lrn.agents), sim.read_state(lrn.agents), batch,
-                                           subset, lrn.settings, tf.constant(seeds), stack=stack)
+                                           subset, lrn.settings, tf.constant(seeds), lrn.temperature(),
+                                           stack=stack)
     return {i: sim.state_to_numpy(s) for i, s in new.items()}, metrics
 
 
@@ -89,11 +91,16 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES) + ["estimator"])
+# Settings on the "same" shapes: a straight-through estimator instead of the soft sample (the
+# per-agent sampling path), TAGS' scheduled temperature, standardised rewards, no clipping.
+SETTINGS = {"estimator": {"gradient_estimator": "stgs"}, "tags": {"gradient_estimator": "tags"},
+            "standardise": {"standardise_rewards": True}, "no_clip": {"grad_clip": None}}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES) + sorted(SETTINGS))
 def test_batched_step_equals_independent_updates(shape):
-    # "estimator": a straight-through estimator replaces the soft sample (the per-agent sampling path).
-    obs_dims, ks, local_q = SHAPES["same" if shape == "estimator" else shape]
-    kw = {"gradient_estimator": "stgs"} if shape == "estimator" else {}
+    obs_dims, ks, local_q = SHAPES.get(shape, SHAPES["same"])
+    kw = SETTINGS.get(shape, {})
     make = lambda: make_learner(obs_dims, ks, local_q_n=local_q, **kw)
     lrn = make()
     n = lrn.n

@@ -4,6 +4,8 @@ compiled train step that updates every agent (ORIGINAL.md §4).
 Order within an update round, as the original's `update`: for agent 0, 1, ... in turn: critic step,
 then actor step (against the freshly updated critic), then polyak update of that agent's targets.
 Agent i's critic target therefore sees the target actors of agents < i already moved this round.
+`Config.agent_updates = "simultaneous"` starts every agent from the pre-round weights instead
+(simultaneous.py).
 """
 from __future__ import annotations
 

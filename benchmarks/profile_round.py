@@ -70,16 +70,17 @@ def main(argv=None):
     p.add_argument("--threads", type=int, nargs=2, metavar=("INTRA", "INTER"),
                    default=[Config.intra_op_threads, Config.inter_op_threads])
     p.add_argument("--xla", action="store_true")
+    p.add_argument("--agent-updates", default=Config.agent_updates, choices=("sequential", "simultaneous"))
     p.add_argument("--top", type=int, default=20)
     a = p.parse_args(argv)
     from maddpg_tf2.tf_threads import configure_tf_threads
     configure_tf_threads(*a.threads)
     config = Config(scenario=a.scenario, num_envs=64, seed=0, quiet=True, batch_size=a.batch_size,
-                    jit_compile=a.xla)
+                    jit_compile=a.xla, agent_updates=a.agent_updates)
     per_op = profile(config, a.rounds)
     # "Process" is the executor's span around each op (the op's own time included).
     total = per_op.pop("Process", sum(per_op.values()))
-    print(f"{a.scenario}, batch {a.batch_size}, threads {a.threads[0]}/{a.threads[1]}"
+    print(f"{a.scenario}, {a.agent_updates}, batch {a.batch_size}, threads {a.threads[0]}/{a.threads[1]}"
           f"{', XLA' if a.xla else ''}: CPU per round {total / 1e3:.2f} ms (compute threads)")
     for name, us in per_op.most_common(a.top):
         print(f"  {name[:40]:40s} {us:9.1f} us")

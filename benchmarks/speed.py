@@ -51,8 +51,9 @@ class TimedTrainer(Trainer):
 
 
 def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int = 0, jit: bool = False,
-                 batch_size: int = 1024) -> dict:
+                 batch_size: int = 1024, agent_updates: str = "sequential") -> dict:
     config = Config(scenario=scenario, num_envs=num_envs, seed=seed, quiet=True, save_rate=10 ** 9, jit_compile=jit,
+                    agent_updates=agent_updates,
                     batch_size=batch_size, num_episodes=batch_size + during_episodes, save_dir="/tmp/maddpg_speed/ckpt",
                     plots_dir="/tmp/maddpg_speed/curves", exp_name="speed")
     trainer = TimedTrainer(config)
@@ -64,7 +65,8 @@ def time_batched(scenario: str, num_envs: int, during_episodes: int, seed: int =
     t_first, ep_first, c_first = trainer.first_update
     during = trainer.progress.completed - ep_first
     return {
-        "loop": f"batched E={num_envs}" + (" XLA" if jit else "") + (f" B={batch_size}" if batch_size != 1024 else ""),
+        "loop": f"batched E={num_envs}" + (" XLA" if jit else "") + (f" B={batch_size}" if batch_size != 1024 else "")
+                + ("" if agent_updates == "sequential" else f" {agent_updates}"),
         "before_updates_eps": ep_warm / (t_warm - t0),
         "first_round_s": t_first - t_warm,
         "during_updates_eps": during / (t1 - t_first),
@@ -128,9 +130,11 @@ def time_naive(scenario: str, before_episodes: int, during_episodes: int) -> dic
             "before_updates_eps_cpu": before_cpu, "during_updates_eps_cpu": during_cpu}
 
 
-def time_parts(scenario: str, num_envs: int, batch_size: int = 1024) -> dict:
+def time_parts(scenario: str, num_envs: int, batch_size: int = 1024, agent_updates: str = "sequential",
+               jit: bool = False) -> dict:
     """Update round (sample + compiled train step) and acting, from a trainer with a warm replay."""
-    config = Config(scenario=scenario, num_envs=num_envs, seed=0, quiet=True, batch_size=batch_size)
+    config = Config(scenario=scenario, num_envs=num_envs, seed=0, quiet=True, batch_size=batch_size,
+                    agent_updates=agent_updates, jit_compile=jit)
     tr = Trainer(config)
     rng = np.random.default_rng(0)
     obs_n = tr.env.reset()
@@ -161,7 +165,8 @@ def time_parts(scenario: str, num_envs: int, batch_size: int = 1024) -> dict:
     t5 = time.perf_counter()
     return {"sample_ms": (t1 - t0) / reps * 1e3, "train_step_ms": (t2 - t1) / reps * 1e3,
             "policy_refresh_ms": (t3 - t2) / reps * 1e3, "act_ms": (t4 - t3) / 200 * 1e3,
-            "env_step_ms": (t5 - t4) / 200 * 1e3, "num_envs": num_envs}
+            "env_step_ms": (t5 - t4) / 200 * 1e3, "num_envs": num_envs, "agent_updates": agent_updates,
+            "xla": jit}
 
 
 def replay_memory(scenario: str) -> dict:
@@ -207,7 +212,8 @@ def time_in_child(a, intra: int, inter: int) -> list:
         cmd = [sys.executable, os.path.abspath(__file__), "--scenario", a.scenario, "--skip-naive",
                "--batch-size", str(a.batch_size),
                "--during-episodes", str(a.during_episodes), "--threads", str(intra), str(inter),
-               "--json", out, "--envs", *map(str, a.envs)] + (["--xla"] if a.xla else [])
+               "--json", out, "--envs", *map(str, a.envs), "--agent-updates", *a.agent_updates] + \
+            (["--xla"] if a.xla else [])
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             rows = json.load(f)["loops"]
@@ -251,6 +257,8 @@ def main(argv=None):
                         "since TensorFlow fixes its pools at start); repeatable")
     p.add_argument("--batch-size", type=int, default=1024,
                    help="batch of the batched loops (the naive loop keeps the original's 1024: pass --skip-naive)")
+    p.add_argument("--agent-updates", nargs="+", default=["sequential"], choices=("sequential", "simultaneous"),
+                   help="time the batched loops with each of these update orders (interleaved)")
     p.add_argument("--repeats", type=int, default=1,
                    help="time every loop this many times, interleaved, and report the medians (the host's "
                         "speed drifts over minutes; interleaving spreads that over all loops)")
@@ -265,9 +273,12 @@ def main(argv=None):
         if not a.skip_naive:
             runs.append(time_naive(a.scenario, a.naive_episodes, a.naive_episodes))
         for e in a.envs:
-            runs.append(time_batched(a.scenario, e, a.during_episodes, batch_size=a.batch_size))
-            if a.xla:
-                runs.append(time_batched(a.scenario, e, a.during_episodes, jit=True, batch_size=a.batch_size))
+            for mode in a.agent_updates:
+                runs.append(time_batched(a.scenario, e, a.during_episodes, batch_size=a.batch_size,
+                                         agent_updates=mode))
+                if a.xla:
+                    runs.append(time_batched(a.scenario, e, a.during_episodes, jit=True, batch_size=a.batch_size,
+                                             agent_updates=mode))
         for intra, inter in a.also_threads:
             runs.extend(time_in_child(a, intra, inter))
     rows = median_rows(runs)
@@ -288,11 +299,13 @@ def main(argv=None):
               f"{r['before_updates_eps_cpu']:8.1f} {r['during_updates_eps_cpu']:8.1f} "
               f"{ratio('before_updates_eps_cpu'):8.1f} {ratio('during_updates_eps_cpu'):8.1f}"
               f"   during {r['during_updates_eps_min']:.1f}-{r['during_updates_eps_max']:.1f} over {r['repeats']} run(s)")
-    parts = [time_parts(a.scenario, e, a.batch_size) for e in a.envs]
-    print(f"\n{'E':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} {'act ms':>8s} {'env ms':>8s}")
+    parts = [time_parts(a.scenario, e, a.batch_size, mode, jit) for e in a.envs for mode in a.agent_updates
+             for jit in ((False, True) if a.xla else (False,))]
+    print(f"\n{'E':>4s} {'updates':>13s} {'XLA':>4s} {'sample ms':>10s} {'train ms':>9s} {'refresh ms':>11s} "
+          f"{'act ms':>8s} {'env ms':>8s}")
     for q in parts:
-        print(f"{q['num_envs']:4d} {q['sample_ms']:10.2f} {q['train_step_ms']:9.2f} {q['policy_refresh_ms']:11.2f} "
-              f"{q['act_ms']:8.3f} {q['env_step_ms']:8.3f}")
+        print(f"{q['num_envs']:4d} {q['agent_updates']:>13s} {'yes' if q['xla'] else 'no':>4s} {q['sample_ms']:10.2f} "
+              f"{q['train_step_ms']:9.2f} {q['policy_refresh_ms']:11.2f} {q['act_ms']:8.3f} {q['env_step_ms']:8.3f}")
     mem = replay_memory(a.scenario) if a.memory else None
     if mem:
         print(f"\nfull replay: {mem['transitions']} transitions, arrays {mem['replay_nbytes_mib']:.1f} MiB, "

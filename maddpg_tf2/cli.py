@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--infer-policies", action="store_true", default=d.infer_policies, help="critic targets use learned approximations of the other agents' policies")
     paper.add_argument("--infer-entropy", type=float, default=d.infer_entropy, help="entropy weight lambda of the approximations' loss")
     paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
+    new.add_argument("--agent-updates", type=str, default=d.agent_updates, choices=("sequential", "simultaneous"), help="agents updated one after another (original) or all from the pre-round weights in one batched step")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
 
     coded = p.add_argument_group("coded distributed training on Ray (Wang, Xie, Atanasov 2021)")
@@ -301,6 +302,12 @@ def validate(c: Config) -> None:
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
     _validate_coded(c)
+    if c.agent_updates not in ("sequential", "simultaneous"):
+        raise UsageError(f"--agent-updates must be sequential or simultaneous, got {c.agent_updates!r}")
+    if c.agent_updates == "simultaneous" and (c.ensemble_size > 1 or c.infer_policies):
+        flag = "--ensemble-size" if c.ensemble_size > 1 else "--infer-policies"
+        raise UsageError(f"--agent-updates simultaneous cannot be combined with {flag} yet (the batched step "
+                         f"updates the plain per-agent networks); use --agent-updates sequential with it")
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):

@@ -58,6 +58,9 @@ class Config:
     """Transitions stored before updates start; None means batch_size * max_episode_len (original)."""
     train_repeats: int = 1
     """Update rounds per update point (1 = original)."""
+    agent_updates: str = "sequential"
+    """`sequential` (original: agent i's update sees the target actors of agents < i already moved this
+    round) or `simultaneous` (every agent from the pre-round weights, same-shaped agents in one batched step)."""
     target_init: str = "independent"
     """`independent` (original: targets initialised on their own) or `copy` (targets start as copies)."""
     standardise_rewards: bool = False

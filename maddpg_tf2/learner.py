@@ -4,6 +4,8 @@ compiled train step that updates every agent (docs/original.md §3).
 Order within an update round, as the original's `update`: for agent 0, 1, ... in turn: critic step,
 then actor step (against the freshly updated critic), then polyak update of that agent's targets.
 Agent i's critic target therefore sees the target actors of agents < i already moved this round.
+`Config.agent_updates = "simultaneous"` starts every agent from the pre-round weights instead
+(simultaneous.py).
 """
 from __future__ import annotations
 
@@ -302,6 +304,7 @@ class Learner(tf.Module):
         self.update_rounds = tf.Variable(0, dtype=tf.int64, trainable=False, name="update_rounds")
         self._read_actors = None
         self.last_actor_weights = None  # the actors as the latest train_step left them
+        self.stack_agents = True  # simultaneous updates: same-shaped agents as one stack (see simultaneous.py)
         self._concrete = {}  # traced train steps (autograph off: plain Python loops over agents)
 
     @property
@@ -364,6 +367,19 @@ class Learner(tf.Module):
                 out.update(part.trackables())
         return out
 
+    def _train_step_simultaneous(self, batch):
+        # Every agent from the pre-round weights, same-shaped agents stacked (simultaneous.py).
+        from maddpg_tf2 import simultaneous as sim
+        if "obs" not in batch:
+            batch = dict(batch, **{k: tf.concat(list(batch[f"{k}_n"]), axis=-1) for k in ("obs", "act", "next_obs")})
+        seeds = self.rng.uniform_full_int([self.n, self.n + 1, 2], dtype=tf.int32)
+        new_state, metrics = sim.simultaneous_update(
+            sim.agent_specs(self.agents), sim.read_state(self.agents), batch, range(self.n), self.settings,
+            seeds, self.temperature(), stack=self.stack_agents)
+        sim.write_state(self.agents, new_state)
+        self.update_rounds.assign_add(1)
+        return metrics
+
     def train_step(self, batch: dict) -> Dict[str, tf.Tensor]:
         """One update round of every agent; batch as the replay returns it (see module docstring).
 
@@ -377,16 +393,19 @@ class Learner(tf.Module):
         else:
             keys, fn = ("obs_n", "act_n", "next_obs_n", "rew", "done"), self._train_step
         keys += tuple(k for k in EXTRA_BATCH_KEYS if k in batch)
+        if self.config.agent_updates == "simultaneous":
+            fn = self._train_step_simultaneous
         batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k])) for k in keys}
-        if fn not in self._concrete:
+        key = (fn, keys)
+        if key not in self._concrete:
             # Calling the traced graph directly: tf.function's per-call signature matching of this
             # nested batch cost about 10 ms, as much as the update itself.
             spec = tf.nest.map_structure(
                 lambda t: tf.TensorSpec([t.shape[0], None] + t.shape[2:], tf.float32), batch)
             step_and_actors = lambda b: (fn(b), self._actor_tensors())
-            self._concrete[fn] = tf.function(step_and_actors, jit_compile=bool(self.config.jit_compile),
+            self._concrete[key] = tf.function(step_and_actors, jit_compile=bool(self.config.jit_compile),
                                              autograph=False).get_concrete_function(spec)
-        metrics, self.last_actor_weights = self._concrete[fn](batch)
+        metrics, self.last_actor_weights = self._concrete[key](batch)
         return metrics
 
     def _actor_tensors(self) -> List[List[tf.Tensor]]:

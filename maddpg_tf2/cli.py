@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--intra-op-threads", type=int, default=d.intra_op_threads, help="TensorFlow threads inside one op (0: TensorFlow's choice)")
     new.add_argument("--inter-op-threads", type=int, default=d.inter_op_threads, help="TensorFlow ops run side by side (0: TensorFlow's choice)")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
+    dist = p.add_argument_group("training across machines (Ray)")
+    dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
+    dist.add_argument("--ray-address", type=str, default=d.ray_address, help="join this Ray cluster (auto or host:port; default: start a local Ray)")
+    dist.add_argument("--inference", type=str, default=d.inference, choices=("local", "central"), help="explorers act with their own actor copies (local) or through one batching inference actor (central)")
+    dist.add_argument("--async-updates", action="store_true", default=d.async_updates, help="explorers and learner run free; reports the update-to-data ratio achieved")
 
     est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
     est.add_argument("--gradient-estimator", type=str, default=d.gradient_estimator, choices=ESTIMATORS)
@@ -174,6 +179,11 @@ def validate(c: Config) -> None:
         raise UsageError(f"--soft-update-size must lie in (0, 1], got {c.tau}")
     if c.display_episodes is not None and c.display_episodes <= 0:
         raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
+    if c.explorers < 0:
+        raise UsageError(f"--explorers must be 0 (one process) or more, got {c.explorers}")
+    if c.explorers == 0 and (c.ray_address or c.async_updates or c.inference != "local"):
+        raise UsageError("--ray-address, --async-updates and --inference central need explorers; "
+                         "add --explorers K (K >= 1)")
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
     if sum([c.display, c.benchmark]) > 1:

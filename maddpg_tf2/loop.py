@@ -152,13 +152,15 @@ class Trainer:
         self.learner, self.policy = build_agents(config, self.env)
         self.rng = np.random.default_rng(config.seed)
         self.replay = Replay(config.buffer_size, self.learner.obs_dims, self.learner.act_dims,
-                             num_envs=config.num_envs, episode_len=config.max_episode_len)
+                             num_envs=config.num_envs * max(1, config.explorers),  # explorers: K*E worlds
+                             episode_len=config.max_episode_len)
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,
                                 quiet=config.quiet, num_adversaries=config.num_adversaries)
         self.save_dir = config.save_dir
         self.last_metrics = {}
+        self.collector = None  # made when the loop starts (maddpg_tf2/collectors.py)
 
     # ------------------------------------------------------------------ resume
     def restore(self) -> None:
@@ -208,6 +210,8 @@ class Trainer:
             return 130
         finally:
             _restore_handlers(self._signals)
+            if self.collector is not None:
+                self.collector.close()
         if self._signals["signal"] is not None:
             self.save()
             self.logger.write_curves()
@@ -224,36 +228,29 @@ class Trainer:
         return 0
 
     def _loop(self) -> None:
-        c, p, env = self.config, self.progress, self.env
-        E, n = env.num_envs, env.n
-        obs_n = env.reset()
-        ep_reward = np.zeros(E)
-        ep_agent_reward = np.zeros((E, n))
-        episode_step = np.zeros(E, np.int64)
+        c, p = self.config, self.progress
+        collector = self._collector()  # where transitions come from: this process's env, or explorers
+        W = collector.num_worlds
+        ep_reward = np.zeros(W)
+        ep_agent_reward = np.zeros((W, self.env.n))
         warmup_left = max(0, c.warmup_episodes - p.completed)
         stop = getattr(self, "_signals", {"signal": None})
+        collector.start()
         while p.completed < c.num_episodes and stop["signal"] is None:
-            if warmup_left > 0:
-                act_n = self.policy.random_actions(E, self.rng)
-            else:
-                act_n = self.policy.act(obs_n, self.rng)
-            new_obs_n, rew, done, _ = env.step(act_n)
-            episode_step += 1
-            terminal = episode_step >= c.max_episode_len  # [E]
-            self.replay.add(obs_n, act_n, rew, new_obs_n, done)
-            ep_reward += rew.sum(axis=1)
-            ep_agent_reward += rew
-            ended = np.all(done, axis=1) | terminal
+            s = collector.step(random=warmup_left > 0)
+            if s.lost is not None:  # worlds restarted under the collector: their episodes are dropped
+                ep_reward[s.lost] = 0.0
+                ep_agent_reward[s.lost] = 0.0
+            self.replay.add(s.obs_n, s.act_n, s.rew, s.next_obs_n, s.done)
+            ep_reward += s.rew.sum(axis=1)
+            ep_agent_reward += s.rew
             old_step = p.train_step
-            p.train_step += E
-            obs_n = new_obs_n
-            if ended.any():
-                save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward)
-                warmup_left -= int(ended.sum())
-                ep_reward[ended] = 0.0
-                ep_agent_reward[ended] = 0.0
-                obs_n = env.reset(ended)
-                episode_step[ended] = 0
+            p.train_step += W
+            if s.ended.any():
+                save_due = self._finish_episodes(np.flatnonzero(s.ended), ep_reward, ep_agent_reward)
+                warmup_left -= int(s.ended.sum())
+                ep_reward[s.ended] = 0.0
+                ep_agent_reward[s.ended] = 0.0
             else:
                 save_due = False
             self._update(old_step, p.train_step)
@@ -261,6 +258,12 @@ class Trainer:
                 self.save()
                 self.logger.write_curves()
             self.logger.progress(p.completed, p.train_step)
+
+    def _collector(self):
+        if self.collector is None:
+            from maddpg_tf2.collectors import make_collector
+            self.collector = make_collector(self)
+        return self.collector
 
     def _finish_episodes(self, envs, ep_reward, ep_agent_reward) -> bool:
         """Count the episodes that ended, in world order; print and record every save point crossed."""

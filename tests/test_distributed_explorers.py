@@ -1,0 +1,129 @@
+"""Issue 10: training with Ray explorers (`--explorers K`), on one local Ray started for this module.
+
+Runs call the CLI's `main(argv)` in this process (the Ray started here is reused by the run), on tiny
+settings. Faults are real (an explorer's process is killed with SIGKILL, another with `ray.kill`);
+only their moment is chosen by the test, at a given round, so the test does not depend on timing.
+"""
+import os
+import pickle
+import re
+import signal
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from maddpg_tf2.cli import main as cli_main  # noqa: E402
+from maddpg_tf2.distributed import explorers as explorers_mod  # noqa: E402
+from maddpg_tf2.distributed import runtime  # noqa: E402
+
+TINY = ["--max-episode-len", "5", "--batch-size", "32", "--buffer-size", "2000", "--save-rate", "10",
+        "--num-envs", "4", "--quiet"]
+SAVE_LINE = re.compile(r"^steps: \d+, episodes: \d+, mean episode reward: -?[\d.e+-]+, time: [\d.]+$")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    runtime.connect(None, num_cpus=4)
+    yield
+    runtime.shutdown()
+
+
+def run(capsys, tmp, *args, name="run"):
+    """main(argv) in this process on tiny settings; (exit code, stdout, stderr) when capsys is given."""
+    rc = cli_main([str(a) for a in [*TINY, "--save-dir", tmp / "save", "--plots-dir", tmp / "plots",
+                                    "--benchmark-dir", tmp / "bench", "--exp-name", name, *args]])
+    out, err = capsys.readouterr() if capsys is not None else ("", "")
+    return rc, out, err
+
+
+def curve(tmp, name="run"):
+    with open(tmp / "plots" / f"{name}_rewards.pkl", "rb") as f:
+        return pickle.load(f)
+
+
+@pytest.fixture(scope="module")
+def seeded_run(local_ray, tmp_path_factory):
+    """60 tiny episodes of `simple` with 2 explorers of 4 worlds, seeded."""
+    tmp = tmp_path_factory.mktemp("explorers")
+    rc, out, err = run(None, tmp, "--num-episodes", 60, "--seed", 1, "--explorers", 2)
+    return tmp, rc, out, err
+
+
+def test_explorers_write_the_original_outputs_and_a_loadable_checkpoint(seeded_run, capsys):
+    tmp, rc, _, err = seeded_run
+    assert rc == 0, err
+    rewards = curve(tmp)
+    assert len(rewards) == 6 and all(type(x) is float for x in rewards)
+    assert (tmp / "plots" / "run_agrewards.pkl").is_file() and (tmp / "plots" / "run_curve.csv").is_file()
+    assert (tmp / "save" / "meta.json").is_file() and list((tmp / "save").glob("ckpt-*.index"))
+    extra = sorted((tmp / "save").glob("ckpt-*.extra.json"))[-1].read_text()
+    assert '"update_rounds"' in extra and '"update_rounds": 0' not in extra  # updates ran
+    # --benchmark and maddpg_tf2.load read what the explorers' run saved
+    rc, out, err = run(capsys, tmp, "--benchmark", "--benchmark-iters", 10)
+    assert rc == 0, err
+    assert (tmp / "bench" / "run.pkl").is_file() and "Finished benchmarking" in out
+    import maddpg_tf2
+    agents = maddpg_tf2.load(str(tmp / "save"), scenario="simple")
+    assert agents.n == 1
+
+
+def test_same_seed_and_k_give_the_same_curve_and_lines(seeded_run, tmp_path, capsys):
+    first, rc0, _, _ = seeded_run
+    assert rc0 == 0
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 60, "--seed", 1, "--explorers", 2)
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["Using good policy maddpg and adv policy maddpg", "Starting iterations..."]
+    assert lines[-1] == "...Finished total of 61 episodes."
+    assert len(lines) == 9 and all(SAVE_LINE.match(l) for l in lines[2:-1]), lines
+    assert curve(tmp_path) == curve(first)
+
+
+def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp_path, capsys, monkeypatch):
+    """Explorer 0's process gets SIGKILL at round 3 and explorer 1 a `ray.kill` at round 7 (of 12:
+    13 steps of 8 worlds per round); the run ends normally and says once per loss what happened."""
+    original = explorers_mod.ExplorerCollector._next_round
+    state = {"round": 0, "pids": []}
+
+    def faulty(self, random):
+        state["round"] += 1
+        if state["round"] == 3:
+            pid = ray.get(self.explorers[0].pid.remote())
+            state["pids"].append(pid)
+            os.kill(pid, signal.SIGKILL)
+        if state["round"] == 7:
+            ray.kill(self.explorers[1], no_restart=False)
+        return original(self, random)
+
+    monkeypatch.setattr(explorers_mod.ExplorerCollector, "_next_round", faulty)
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 240, "--seed", 2, "--explorers", 2,
+                     "--save-rate", 40)
+    assert rc == 0, err
+    lines = out.splitlines()
+    lost = [l for l in lines if l.startswith("Explorer ")]
+    assert [l.split()[1] for l in lost] == ["0", "1"], lines
+    assert lines[-1] == "...Finished total of 241 episodes."
+    assert len(curve(tmp_path)) == 6
+    assert state["round"] > 7
+
+
+def test_restore_resumes_with_another_k(seeded_run, tmp_path, capsys):
+    import shutil
+
+    first, rc0, _, _ = seeded_run
+    assert rc0 == 0
+    shutil.copytree(first / "save", tmp_path / "save")
+    shutil.copytree(first / "plots", tmp_path / "plots")
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 80, "--restore", "--explorers", 1)
+    assert rc == 0, err
+    assert out.splitlines()[-1] == "...Finished total of 81 episodes."
+    rewards = curve(tmp_path)
+    assert len(rewards) == 8 and rewards[:6] == curve(first)
+
+
+def test_bad_explorer_flags_are_one_line(capsys):
+    assert cli_main(["--explorers", "-1"]) == 2
+    assert "--explorers must be 0" in capsys.readouterr().err
+    assert cli_main(["--async-updates"]) == 2
+    assert "need explorers" in capsys.readouterr().err

@@ -127,3 +127,21 @@ def test_bad_explorer_flags_are_one_line(capsys):
     assert "--explorers must be 0" in capsys.readouterr().err
     assert cli_main(["--async-updates"]) == 2
     assert "need explorers" in capsys.readouterr().err
+
+
+def _learn(capsys, tmp, episodes):
+    rc, _, err = run(capsys, tmp, "--scenario", "simple", "--num-episodes", episodes, "--save-rate", 100,
+                     "--max-episode-len", 25, "--batch-size", 128, "--buffer-size", 1000000,
+                     "--num-envs", 8, "--explorers", 2, "--seed", 0, name="learn")
+    assert rc == 0, err
+    return curve(tmp, "learn")
+
+
+@pytest.mark.slow
+def test_simple_learns_with_explorers(local_ray, tmp_path, capsys):
+    """tests/test_learning.py's run (16 worlds, batch 128, seed 0) with its worlds on 2 explorers."""
+    rewards = _learn(capsys, tmp_path, 1200)
+    assert len(rewards) == 12
+    assert rewards[0] < -20, rewards  # the untrained start, so the threshold below means learning
+    assert sum(rewards[-2:]) / 2 > -10, rewards
+

@@ -65,7 +65,8 @@ class Explorer:
                             seed=int(env_seq.generate_state(1)[0]))
         self.rng = np.random.default_rng(act_seq)
         self.policy = Policy(dists, weights_n)
-        self.inference = inference
+        # By name, not by handle: a restart must not depend on a constructor argument in the object store.
+        self.inference = ray.get_actor(inference) if inference else None
         self.max_episode_len = max_episode_len
         self.blocks = 0
         self.obs_n = self.env.reset()
@@ -73,6 +74,11 @@ class Explorer:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def node_id(self) -> str:
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
 
     def collect(self, weights_n, steps: int, random: bool) -> dict:
         """`steps` steps of every world; arrays [T, E, ...] (obs/next_obs joint over agents, float32
@@ -203,14 +209,16 @@ class ExplorerCollector:
         self._weights_key, self._weights_ref = id(self.policy.weights_n), weights
         self.inference = None
         if c.inference == "central":
+            name = f"maddpg_inference_{os.getpid()}_{id(self)}"
             self.inference = ray.remote(Inference).options(
-                num_cpus=1, max_restarts=-1, max_task_retries=-1, max_concurrency=max(4, 2 * K),
+                name=name, num_cpus=1, max_restarts=-1, max_task_retries=-1, max_concurrency=max(4, 2 * K),
                 scheduling_strategy=_here(ray),
             ).remote(self.policy.weights_n, trainer.learner.obs_dims, K)
         explorer_cls = ray.remote(Explorer).options(num_cpus=1, max_restarts=-1, max_task_retries=0)
         stream = trainer.progress.train_step  # a resumed run continues with new draws, not the first run's
         self.explorers = [explorer_cls.remote(k, scenario, E, c.max_episode_len, c.seed, stream,
-                                              pickle.dumps(self.policy.dists), self.policy.weights_n, self.inference)
+                                              pickle.dumps(self.policy.dists), self.policy.weights_n,
+                                              name if self.inference is not None else None)
                           for k in range(K)]  # arguments by value: a restart must not need the object store
         self.blocks_taken = [0] * K
         self.announced = [False] * K  # explorer k's loss already logged (one line per loss)

@@ -34,10 +34,10 @@ def test_a_node_lost_mid_run_and_the_run_finishes(cluster, tmp_path, capsys, mon
     def losing_a_node(self, random):
         state["round"] += 1
         if state["round"] == 3:
-            nodes = {w.unique_id: w for w in workers}
+            nodes = {w.node_id: w for w in workers}
             hosts = [ray.get(e.node_id.remote()) for e in self.explorers]
             victim = next(nodes[h] for h in hosts if h in nodes)
-            state["removed"] = hosts.index(victim.unique_id)
+            state["removed"] = hosts.index(victim.node_id)
             c.remove_node(victim)
         return original(self, random)
 

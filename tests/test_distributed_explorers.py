@@ -81,31 +81,31 @@ def test_same_seed_and_k_give_the_same_curve_and_lines(seeded_run, tmp_path, cap
 
 
 def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp_path, capsys, monkeypatch):
-    """Explorer 0's process gets SIGKILL at round 3 and explorer 1 a `ray.kill` at round 7 (of 12:
+    """Explorer 0's process gets SIGKILL at round 2 and explorer 1 a `ray.kill` at round 5 (of 8:
     13 steps of 8 worlds per round); the run ends normally and says once per loss what happened."""
     original = explorers_mod.ExplorerCollector._next_round
     state = {"round": 0, "pids": []}
 
     def faulty(self, random):
         state["round"] += 1
-        if state["round"] == 3:
+        if state["round"] == 2:
             pid = ray.get(self.explorers[0].pid.remote())
             state["pids"].append(pid)
             os.kill(pid, signal.SIGKILL)
-        if state["round"] == 7:
+        if state["round"] == 5:
             ray.kill(self.explorers[1], no_restart=False)
         return original(self, random)
 
     monkeypatch.setattr(explorers_mod.ExplorerCollector, "_next_round", faulty)
-    rc, out, err = run(capsys, tmp_path, "--num-episodes", 240, "--seed", 2, "--explorers", 2,
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 160, "--seed", 2, "--explorers", 2,
                      "--save-rate", 40)
     assert rc == 0, err
     lines = out.splitlines()
     lost = [l for l in lines if l.startswith("Explorer ")]
     assert [l.split()[1] for l in lost] == ["0", "1"], lines
-    assert lines[-1] == "...Finished total of 241 episodes."
-    assert len(curve(tmp_path)) == 6
-    assert state["round"] > 7
+    assert lines[-1] == "...Finished total of 161 episodes."
+    assert len(curve(tmp_path)) == 4
+    assert state["round"] > 5
 
 
 def test_restore_resumes_with_another_k(seeded_run, tmp_path, capsys):
@@ -120,6 +120,47 @@ def test_restore_resumes_with_another_k(seeded_run, tmp_path, capsys):
     assert out.splitlines()[-1] == "...Finished total of 81 episodes."
     rewards = curve(tmp_path)
     assert len(rewards) == 8 and rewards[:6] == curve(first)
+
+
+def test_central_inference_with_async_updates(local_ray, tmp_path, capsys):
+    """Both options end to end: the run completes, and reports the update-to-data ratio it reached
+    (at least the synchronous one: the learner trains extra rounds while it waits)."""
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 60, "--seed", 1, "--explorers", 2,
+                       "--inference", "central", "--async-updates")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[-1] == "...Finished total of 61 episodes." and len(curve(tmp_path)) == 6
+    ratio = [l for l in lines if l.startswith("Asynchronous updates:")]
+    assert len(ratio) == 1, lines
+    rounds, data, per100 = re.match(r"Asynchronous updates: (\d+) update rounds for (\d+) transitions, "
+                                    r"([\d.]+) per 100", ratio[0]).groups()
+    assert int(data) >= 60 * 5 and float(per100) == pytest.approx(100 * int(rounds) / int(data), abs=0.01)
+    assert int(rounds) >= (int(data) - 160) // 100  # learning starts at batch * episode length = 160
+
+
+def test_central_inference_answers_each_request_as_a_local_forward_pass():
+    """The inference actor's batched pass (called here as a plain object) gives every explorer the
+    parameters its own numpy copy of the actors would compute."""
+    import asyncio
+
+    import numpy as np
+
+    from maddpg_tf2.config import Config
+    from maddpg_tf2.envs.make import make_env
+    from maddpg_tf2.loop import build_agents
+
+    env = make_env("simple_speaker_listener", num_envs=3, seed=0)
+    _, policy = build_agents(Config(seed=0), env)
+    dims = [int(s.shape[0]) for s in env.observation_space_n]
+    inference = explorers_mod.Inference(policy.weights_n, dims, expected=2)
+    rng = np.random.default_rng(0)
+    requests = [[rng.standard_normal((e, d)).astype(np.float32) for d in dims] for e in (3, 5)]
+
+    async def both():
+        return await asyncio.gather(*[inference.logits(np.concatenate(r, axis=1)) for r in requests])
+
+    for got, obs_n in zip(asyncio.run(both()), requests):
+        np.testing.assert_allclose(got, np.concatenate(policy.logits(obs_n), axis=1), rtol=1e-5, atol=1e-6)
 
 
 def test_bad_explorer_flags_are_one_line(capsys):

@@ -62,8 +62,9 @@ def preflight(config: Config) -> None:
         from maddpg_tf2.envs.make import make_env
         make_env(name)  # raises UnknownScenarioError, which lists the built-in names
     if config.explorers and not (config.display or config.benchmark):
-        from maddpg_tf2.distributed.runtime import require_ray
+        from maddpg_tf2.distributed.runtime import check_reachable, require_ray
         require_ray("--explorers")  # one line naming the extra, before TensorFlow loads
+        check_reachable(config.ray_address)
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)

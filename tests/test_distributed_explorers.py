@@ -8,6 +8,7 @@ import os
 import pickle
 import re
 import signal
+import sys
 
 import pytest
 
@@ -108,18 +109,27 @@ def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp
     assert state["round"] > 5
 
 
-def test_restore_resumes_with_another_k(seeded_run, tmp_path, capsys):
-    import shutil
+def test_sigterm_saves_and_restore_resumes_with_another_k(local_ray, tmp_path, capsys, monkeypatch):
+    original = explorers_mod.ExplorerCollector._next_round
+    state = {"round": 0}
 
-    first, rc0, _, _ = seeded_run
-    assert rc0 == 0
-    shutil.copytree(first / "save", tmp_path / "save")
-    shutil.copytree(first / "plots", tmp_path / "plots")
+    def stopped(self, random):
+        state["round"] += 1
+        if state["round"] == 3:  # of 4
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, random)
+
+    monkeypatch.setattr(explorers_mod.ExplorerCollector, "_next_round", stopped)
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 80, "--seed", 1, "--explorers", 2)
+    assert rc == 143, err
+    assert out.splitlines()[-1].startswith("Interrupted after "), out
+    saved = curve(tmp_path)
+    monkeypatch.setattr(explorers_mod.ExplorerCollector, "_next_round", original)
     rc, out, err = run(capsys, tmp_path, "--num-episodes", 80, "--restore", "--explorers", 1)
     assert rc == 0, err
     assert out.splitlines()[-1] == "...Finished total of 81 episodes."
     rewards = curve(tmp_path)
-    assert len(rewards) == 8 and rewards[:6] == curve(first)
+    assert len(saved) >= 2 and len(rewards) == 8 and rewards[:len(saved)] == saved
 
 
 def test_central_inference_with_async_updates(local_ray, tmp_path, capsys):
@@ -168,6 +178,17 @@ def test_bad_explorer_flags_are_one_line(capsys):
     assert "--explorers must be 0" in capsys.readouterr().err
     assert cli_main(["--async-updates"]) == 2
     assert "need explorers" in capsys.readouterr().err
+
+
+def test_missing_ray_and_unreachable_address_are_one_line(tmp_path, capsys, monkeypatch):
+    common = ["--save-dir", str(tmp_path / "s"), "--plots-dir", str(tmp_path / "p")]
+    assert cli_main(["--explorers", "1", "--ray-address", "127.0.0.1:1", *common]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot start or reach the Ray cluster at 127.0.0.1:1" in err[0], err
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    assert cli_main(["--explorers", "1", *common]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'pip install -e ".[distributed]"' in err[0], err
 
 
 def _learn(capsys, tmp, episodes):

@@ -32,8 +32,9 @@ from typing import List, Optional
 
 import numpy as np
 
-from maddpg_tf2.collectors import Step
+from maddpg_tf2.collectors import EnvCollector, Step
 from maddpg_tf2.errors import UserError
+from maddpg_tf2.replay import _joint  # per-agent arrays -> one float32 row block, as the replay stores it
 
 MAX_CONSECUTIVE_LOSSES = 20  # an explorer that dies this often in a row is broken, not unlucky
 
@@ -61,16 +62,13 @@ class Explorer:
             reborn = ray.get_runtime_context().was_current_actor_reconstructed
         seq = np.random.SeedSequence(None if seed is None or reborn else seed, spawn_key=(index, stream))
         env_seq, act_seq = seq.spawn(2)
-        self.env = make_env(_scenario_here(scenario), num_envs=num_envs,
-                            seed=int(env_seq.generate_state(1)[0]))
-        self.rng = np.random.default_rng(act_seq)
+        env = make_env(_scenario_here(scenario), num_envs=num_envs, seed=int(env_seq.generate_state(1)[0]))
         self.policy = Policy(dists, weights_n)
         # By name, not by handle: a restart must not depend on a constructor argument in the object store.
-        self.inference = ray.get_actor(inference) if inference else None
-        self.max_episode_len = max_episode_len
+        acting = _CentralPolicy(self.policy, ray.get_actor(inference)) if inference else self.policy
+        self.collector = EnvCollector(env, acting, np.random.default_rng(act_seq), max_episode_len)
+        self.collector.start()
         self.blocks = 0
-        self.obs_n = self.env.reset()
-        self.episode_step = np.zeros(num_envs, np.int64)
 
     def pid(self) -> int:
         return os.getpid()
@@ -81,38 +79,40 @@ class Explorer:
         return ray.get_runtime_context().get_node_id()
 
     def collect(self, weights_n, steps: int, random: bool) -> dict:
-        """`steps` steps of every world; arrays [T, E, ...] (obs/next_obs joint over agents, float32
-        as the replay stores them), plus `fresh` (the first block of this actor's life)."""
-        import ray
-
+        """`steps` steps of every world, stepped as in one process (EnvCollector); arrays [T, E, ...]
+        (obs/next_obs joint over agents, float32 as the replay stores them), plus `fresh` (the first
+        block of this actor's life: after a restart the driver drops its worlds' unfinished episodes)."""
         if weights_n is not None:
             self.policy.weights_n = weights_n
-        E, T = self.env.num_envs, steps
         out = {k: [] for k in ("obs", "act", "rew", "next_obs", "done", "ended")}
-        for _ in range(T):
-            obs = _joint(self.obs_n)
-            if random:
-                act_n = self.policy.random_actions(E, self.rng)
-            elif self.inference is not None:
-                params = ray.get(self.inference.logits.remote(obs))  # [E, sum param sizes]
-                splits = np.cumsum([d.param_size for d in self.policy.dists])[:-1]
-                act_n = [d.sample_np(p, self.rng) for d, p in zip(self.policy.dists, np.split(params, splits, axis=1))]
-            else:
-                act_n = self.policy.act(self.obs_n, self.rng)
-            next_obs_n, rew, done, _ = self.env.step(act_n)
-            self.episode_step += 1
-            ended = np.all(done, axis=1) | (self.episode_step >= self.max_episode_len)
-            for key, value in (("obs", obs), ("act", _joint(act_n)), ("rew", rew), ("next_obs", _joint(next_obs_n)),
-                               ("done", np.asarray(done, np.bool_)), ("ended", ended)):
+        for _ in range(steps):
+            s = self.collector.step(random)
+            for key, value in (("obs", _joint(s.obs_n)), ("act", _joint(s.act_n)), ("rew", s.rew),
+                               ("next_obs", _joint(s.next_obs_n)), ("done", np.asarray(s.done, np.bool_)),
+                               ("ended", s.ended)):
                 out[key].append(value)
-            self.obs_n = next_obs_n
-            if ended.any():
-                self.obs_n = self.env.reset(ended)
-                self.episode_step[ended] = 0
         block = {k: np.stack(v) for k, v in out.items()}
         block["fresh"] = self.blocks == 0
         self.blocks += 1
         return block
+
+
+class _CentralPolicy:
+    """Acting through the inference actor: it computes the parameters, the explorer samples them
+    from its own stream."""
+
+    def __init__(self, policy, inference):
+        self.policy, self.inference = policy, inference
+        self.splits = np.cumsum([d.param_size for d in policy.dists])[:-1]
+
+    def act(self, obs_n, rng):
+        import ray
+
+        params = ray.get(self.inference.logits.remote(_joint(obs_n)))  # [E, sum of param sizes]
+        return [d.sample_np(p, rng) for d, p in zip(self.policy.dists, np.split(params, self.splits, axis=1))]
+
+    def random_actions(self, num_envs, rng):
+        return self.policy.random_actions(num_envs, rng)
 
 
 class Inference:
@@ -159,10 +159,6 @@ class Inference:
         for o, future in batch:
             future.set_result(params[start:start + len(o)])
             start += len(o)
-
-
-def _joint(parts) -> np.ndarray:
-    return np.concatenate([np.asarray(p, np.float32).reshape(len(p), -1) for p in parts], axis=1)
 
 
 def _scenario_here(scenario):

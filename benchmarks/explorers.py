@@ -65,33 +65,45 @@ def timed_training(base: Config, changes: dict) -> dict:
 
 
 def explorer_alone(base: Config, blocks: int, steps: int) -> dict:
-    """Transitions/s of one explorer's `collect` (as a Ray actor) and of the same worlds in this process."""
+    """Transitions/s of one explorer's `collect` (as a Ray actor; local and central inference) and of
+    the same worlds stepped and acted in this process."""
     import pickle
 
     import ray
 
     from maddpg_tf2.collectors import EnvCollector
-    from maddpg_tf2.distributed.explorers import Explorer
+    from maddpg_tf2.distributed.explorers import Explorer, Inference
     from maddpg_tf2.envs.make import make_env
     from maddpg_tf2.loop import build_agents
 
     env = make_env(base.scenario, num_envs=base.num_envs, seed=0)
     learner, policy = build_agents(base, env)
-    actor = ray.remote(Explorer).options(num_cpus=1).remote(0, base.scenario, base.num_envs, base.max_episode_len,
-                                                            0, 0, pickle.dumps(policy.dists), policy.weights_n)
-    ray.get(actor.collect.remote(None, steps, False))  # warm
-    t = time.perf_counter()
-    for _ in range(blocks):
-        ray.get(actor.collect.remote(None, steps, False))
-    ray_rate = blocks * steps * base.num_envs / (time.perf_counter() - t)
-    ray.kill(actor)
+    out = {}
+    for mode in ("local", "central"):
+        name, inference = None, None
+        if mode == "central":
+            name = f"bench_inference_{time.time_ns()}"
+            inference = ray.remote(Inference).options(name=name, num_cpus=1).remote(
+                policy.weights_n, learner.obs_dims, 1)
+            ray.get(inference.set_weights.remote(policy.weights_n))
+        actor = ray.remote(Explorer).options(num_cpus=1).remote(
+            0, base.scenario, base.num_envs, base.max_episode_len, 0, 0, pickle.dumps(policy.dists),
+            policy.weights_n, name)
+        ray.get(actor.collect.remote(None, steps, False))  # warm
+        t = time.perf_counter()
+        for _ in range(blocks):
+            ray.get(actor.collect.remote(None, steps, False))
+        out[f"ray_actor_{mode}_transitions_per_s"] = blocks * steps * base.num_envs / (time.perf_counter() - t)
+        for a in (actor, inference):
+            if a is not None:
+                ray.kill(a)
     collector = EnvCollector(env, policy, np.random.default_rng(0), base.max_episode_len)
     collector.start()
     t = time.perf_counter()
     for _ in range(blocks * steps):
         collector.step()
-    local_rate = blocks * steps * base.num_envs / (time.perf_counter() - t)
-    return {"ray_actor_transitions_per_s": ray_rate, "in_process_transitions_per_s": local_rate}
+    out["in_process_transitions_per_s"] = blocks * steps * base.num_envs / (time.perf_counter() - t)
+    return out
 
 
 def main():
@@ -101,7 +113,7 @@ def main():
     p.add_argument("--episodes", type=int, default=1500)
     p.add_argument("--learning-starts", type=int, default=10000, help="transitions before updates start")
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--only", default="", help="comma-separated labels to run (default: all)")
+    p.add_argument("--only", default="", help="comma-separated labels of training settings to run (default: all; 'none': none)")
     p.add_argument("--json", default="")
     args = p.parse_args()
 
@@ -125,8 +137,9 @@ def main():
                   f"updates/s  {out['updates_per_100_transitions']:.2f} updates/100 transitions", flush=True)
         alone = explorer_alone(base, blocks=20, steps=25)
         results.setdefault("explorer_alone", []).append(alone)
-        print(f"[{r}] one explorer alone: {alone['ray_actor_transitions_per_s']:.0f} transitions/s as a Ray actor, "
-              f"{alone['in_process_transitions_per_s']:.0f} in this process", flush=True)
+        print(f"[{r}] one explorer alone, transitions/s: {alone['ray_actor_local_transitions_per_s']:.0f} as a Ray "
+              f"actor (local inference), {alone['ray_actor_central_transitions_per_s']:.0f} (central inference), "
+              f"{alone['in_process_transitions_per_s']:.0f} stepped in this process", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -82,18 +82,16 @@ def test_same_seed_and_k_give_the_same_curve_and_lines(seeded_run, tmp_path, cap
 
 
 def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp_path, capsys, monkeypatch):
-    """Explorer 0's process gets SIGKILL at round 2 and explorer 1 a `ray.kill` at round 5 (of 8:
-    13 steps of 8 worlds per round); the run ends normally and says once per loss what happened."""
+    """At round 2 (of 8: 13 steps of 8 worlds per round) explorer 0's process gets SIGKILL and explorer 1
+    a `ray.kill` (together, so that the two restarts overlap); the run ends normally and says once
+    per loss what happened."""
     original = explorers_mod.ExplorerCollector._next_round
-    state = {"round": 0, "pids": []}
+    state = {"round": 0}
 
     def faulty(self, random):
         state["round"] += 1
         if state["round"] == 2:
-            pid = ray.get(self.explorers[0].pid.remote())
-            state["pids"].append(pid)
-            os.kill(pid, signal.SIGKILL)
-        if state["round"] == 5:
+            os.kill(ray.get(self.explorers[0].pid.remote()), signal.SIGKILL)
             ray.kill(self.explorers[1], no_restart=False)
         return original(self, random)
 
@@ -103,10 +101,14 @@ def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp
     assert rc == 0, err
     lines = out.splitlines()
     lost = [l for l in lines if l.startswith("Explorer ")]
-    assert [l.split()[1] for l in lost] == ["0", "1"], lines
+    assert sorted(l.split()[1] for l in lost) == ["0", "1"], lines
     assert lines[-1] == "...Finished total of 161 episodes."
     assert len(curve(tmp_path)) == 4
-    assert state["round"] > 5
+    assert state["round"] > 2
+    # Without losses the 8 worlds end 8 episodes every 5 steps: 160 episodes at 800 transitions. The
+    # lost worlds' unfinished episodes (blocks end at steps 13, 26, ..., never on an episode's end)
+    # were stepped but not counted, so more transitions were needed.
+    assert int(re.match(r"steps: (\d+)", lines[-2]).group(1)) > 160 * 5, lines
 
 
 def test_sigterm_saves_and_restore_resumes_with_another_k(local_ray, tmp_path, capsys, monkeypatch):

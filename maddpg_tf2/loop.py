@@ -201,6 +201,7 @@ class Trainer:
         self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
         if c.restore:
             self.restore()
+        self._collector()  # explorers start (or Ray fails, in one line) before the iterations
         self.logger.message("Starting iterations...")
         # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
         # lands between a save line and its curve point or inside a checkpoint write.

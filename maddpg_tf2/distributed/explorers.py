@@ -36,7 +36,7 @@ from maddpg_tf2.collectors import EnvCollector, Step
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.replay import _joint  # per-agent arrays -> one float32 row block, as the replay stores it
 
-MAX_CONSECUTIVE_LOSSES = 20  # an explorer that dies this often in a row is broken, not unlucky
+MAX_CONSECUTIVE_LOSSES = 40  # an explorer that dies this often in a row is broken, not unlucky
 
 
 class Explorer:
@@ -304,6 +304,10 @@ class ExplorerCollector:
 
     def _lost(self, k: int, error: Exception, failures: int) -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        if "creation task" in str(error):  # its constructor raised (e.g. a package missing on that host): no restart helps
+            detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()[:300]
+            raise UserError(f"explorer {k} could not start: {detail}; check that every Ray host has this "
+                            f"package and its dependencies installed")
         if failures >= MAX_CONSECUTIVE_LOSSES:
             raise UserError(f"explorer {k} died {failures} times in a row (last: {reason}); check the "
                             f"Ray logs (/tmp/ray/session_latest/logs) and the cluster's nodes")

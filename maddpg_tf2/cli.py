@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
     new.add_argument("--agent-updates", type=str, default=d.agent_updates, choices=("sequential", "simultaneous"), help="agents updated one after another (original) or all from the pre-round weights in one batched step")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
+    dist = p.add_argument_group("training across machines (Ray)")
+    dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
+    dist.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster that explorers or coded learners join (auto or host:port; default: start a local Ray)")
+    dist.add_argument("--inference", type=str, default=d.inference, choices=("local", "central"), help="explorers act with their own actor copies (local) or through one batching inference actor (central)")
+    dist.add_argument("--async-updates", action="store_true", default=d.async_updates, help="explorers and learner run free; reports the update-to-data ratio achieved")
 
     coded = p.add_argument_group("coded distributed training on Ray (Wang, Xie, Atanasov 2021)")
     coded.add_argument("--coded-scheme", type=str, default=d.coded_scheme, choices=CODED_SCHEMES, help="compute each update round on Ray learners coded by this scheme (none: uncoded, waits for all)")
@@ -90,7 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     coded.add_argument("--straggler-delay", type=float, default=d.straggler_delay, help="seconds a straggler waits before answering")
     coded.add_argument("--straggler-failure", action="store_true", default=d.straggler_failure, help="stragglers never answer")
     coded.add_argument("--round-timeout", type=float, default=d.round_timeout, help="seconds a round waits for decodable answers before re-sending the missing work")
-    coded.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster to join (auto or host:port; default: start a local Ray)")
 
     est = p.add_argument_group("discrete gradient estimators (Tilbury et al. 2023)")
     est.add_argument("--gradient-estimator", type=str, default=d.gradient_estimator, choices=ESTIMATORS)
@@ -299,6 +303,15 @@ def validate(c: Config) -> None:
         raise UsageError(f"--learning-starts must be 0 or more, got {c.learning_starts}")
     if not c.action_noise >= 0:
         raise UsageError(f"--action-noise must be 0 or more, got {c.action_noise}")
+    if c.explorers < 0:
+        raise UsageError(f"--explorers must be 0 (one process) or more, got {c.explorers}")
+    if c.explorers == 0 and (c.async_updates or c.inference != "local"):
+        raise UsageError("--async-updates and --inference central need explorers; add --explorers K (K >= 1)")
+    if c.ray_address and not (c.explorers or c.coded_scheme):
+        raise UsageError("--ray-address needs --explorers K or --coded-scheme; add one of them")
+    if c.explorers and (c.ensemble_size > 1 or c.coded_scheme):
+        flag = "--ensemble-size" if c.ensemble_size > 1 else "--coded-scheme"
+        raise UsageError(f"--explorers cannot be combined with {flag} yet; drop one of the two")
     if c.warmup_episodes < 0:
         raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
     _validate_coded(c)
@@ -324,13 +337,15 @@ def _validate_replay(c: Config) -> None:
             f"--buffer-size {c.buffer_size} is smaller than the {c.min_replay_size} transitions stored before "
             f"learning starts (--batch-size x --max-episode-len), so no update would ever run; pass "
             f"--buffer-size {c.min_replay_size} or more, or a smaller --batch-size")
-    if c.num_envs * c.max_episode_len > c.buffer_size:
+    worlds = c.num_envs * max(1, c.explorers)  # explorers: K x E worlds share the replay
+    if worlds * c.max_episode_len > c.buffer_size:
+        many = f"--num-envs {c.num_envs}" + (f" x --explorers {c.explorers}" if c.explorers else "")
         raise UsageError(
-            f"--num-envs {c.num_envs} is too large: each world's share of the replay (--buffer-size / "
-            f"--num-envs = {c.buffer_size // c.num_envs} transitions) must hold one episode of "
-            f"--max-episode-len {c.max_episode_len} steps, and {c.num_envs} worlds step "
-            f"{c.num_envs * c.max_episode_len} transitions before the first episode ends; pass --num-envs "
-            f"{max(1, c.buffer_size // c.max_episode_len)} or fewer, or a larger --buffer-size")
+            f"{many} is too large: each world's share of the replay (--buffer-size / worlds = "
+            f"{c.buffer_size // worlds} transitions) must hold one episode of --max-episode-len "
+            f"{c.max_episode_len} steps, and {worlds} worlds step {worlds * c.max_episode_len} transitions "
+            f"before the first episode ends; pass --num-envs {max(1, c.buffer_size // (c.max_episode_len * max(1, c.explorers)))} "
+            f"or fewer, or a larger --buffer-size")
 
 
 def _validate_coded(c: Config) -> None:

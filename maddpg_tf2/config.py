@@ -154,9 +154,17 @@ class Config:
     inter_op_threads: int = 2
     """TensorFlow ops run side by side (2: fastest measured on 2 cores; 0: TF's choice)."""
 
-    # --- distributed (Ray) ---
+    # --- training across machines (Ray; maddpg_tf2/distributed/) ---
+    explorers: int = 0
+    """Ray explorer processes stepping `num_envs` worlds each (0: the single-process loop)."""
     ray_address: Optional[str] = None
-    """Ray cluster to join (`auto`, `host:port`); None starts a local Ray on loopback when one is needed."""
+    """Ray to join (`auto`, `host:port`, `ray://host:port`); None starts a local Ray on loopback."""
+    inference: str = "local"
+    """Where explorers' actions are computed: `local` (each explorer's numpy copy of the actors,
+    refreshed every update round) or `central` (one inference actor batches all explorers' requests)."""
+    async_updates: bool = False
+    """Explorers and learner run free instead of one update round per 100 transitions in lockstep;
+    the loop reports the update-to-data ratio it achieved."""
 
     # --- coded distributed training (Wang, Xie, Atanasov 2021) ---
     coded_scheme: Optional[str] = None

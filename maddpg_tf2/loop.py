@@ -18,7 +18,6 @@ from typing import List, Optional
 import numpy as np
 
 from maddpg_tf2.config import Config
-from maddpg_tf2.envs.base import episode_over
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
 
@@ -69,6 +68,10 @@ def preflight(config: Config) -> None:
     elif os.path.isfile(name):
         # A user's scenario file is built once here, before TensorFlow loads: its errors take a second.
         make_env_for(config, num_envs=1, benchmark=config.benchmark).close()
+    if config.explorers and not (config.display or config.benchmark):
+        from maddpg_tf2.distributed.runtime import check_reachable, require_ray
+        require_ray("--explorers")  # one line naming the extra, before TensorFlow loads
+        check_reachable(config.ray_address)
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)
@@ -179,6 +182,7 @@ class Trainer:
         self.last_metrics = {}
         self._saved_at = None  # episodes completed at this run's latest save
         self._env_rng = None  # the environments' generator state before the resets of a save point
+        self.collector = None  # made when the loop starts (maddpg_tf2/collectors.py)
 
     # ------------------------------------------------------------------ resume
     def restore(self) -> None:
@@ -232,6 +236,7 @@ class Trainer:
                                 f"(the env's own limit is {limit}); pass --max-episode-len {limit} to keep it")
         if c.restore:
             self.restore()
+        self._collector()  # explorers start (or Ray fails, in one line) before the iterations
         self.logger.message("Starting iterations...")
         # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
         # lands between a save line and its curve point or inside a checkpoint write.
@@ -269,6 +274,8 @@ class Trainer:
                 return 143 if self._signals["signal"] == signal.SIGTERM else 130
         finally:
             _restore_handlers(self._signals)
+            if self.collector is not None:
+                self.collector.close()
         self.logger.write_curves()
         self.logger.write_plot()
         self.logger.message(f"...Finished total of {self.progress.completed + 1} episodes.")
@@ -296,41 +303,33 @@ class Trainer:
         return 143 if self._signals.get("signal") == signal.SIGTERM else 130
 
     def _loop(self) -> None:
-        c, p, env = self.config, self.progress, self.env
-        E, n = env.num_envs, env.n
-        obs_n = env.reset()
-        self.policy.new_episodes(np.ones(E, bool), self.rng)
-        ep_reward = np.zeros(E)
-        ep_agent_reward = np.zeros((E, n))
-        episode_step = np.zeros(E, np.int64)
+        c, p = self.config, self.progress
+        collector = self._collector()  # where transitions come from: this process's env, or explorers
+        W = collector.num_worlds
+        ep_reward = np.zeros(W)
+        ep_agent_reward = np.zeros((W, self.env.n))
         warmup_left = max(0, c.warmup_episodes - p.completed)
         stop = getattr(self, "_signals", {"signal": None})
+        collector.start()
         while p.completed < c.num_episodes and stop["signal"] is None:
-            if warmup_left > 0:
-                act_n = self.policy.random_actions(E, self.rng)
-            else:
-                act_n = self.policy.act(obs_n, self.rng)
-            new_obs_n, rew, done, _ = env.step(act_n)
-            check_rewards(rew, p.train_step)
-            episode_step += 1
-            terminal = episode_step >= c.max_episode_len  # [E]
-            self.replay.add(obs_n, act_n, rew, new_obs_n, done, tags=self.policy.tags)
-            ep_reward += rew.sum(axis=1)
-            ep_agent_reward += rew
-            ended = episode_over(env, done, terminal)  # done (termination) alone goes to the replay
+            s = collector.step(random=warmup_left > 0)
+            check_rewards(s.rew, p.train_step)
+            if s.lost is not None:  # worlds restarted under the collector: their episodes are dropped
+                ep_reward[s.lost] = 0.0
+                ep_agent_reward[s.lost] = 0.0
+            self.replay.add(s.obs_n, s.act_n, s.rew, s.next_obs_n, s.done, tags=s.tags)
+            ep_reward += s.rew.sum(axis=1)
+            ep_agent_reward += s.rew
             old_step = p.train_step
-            p.train_step += E
-            obs_n = new_obs_n
-            if ended.any():
-                save_due = self._finish_episodes(np.flatnonzero(ended), ep_reward, ep_agent_reward)
+            p.train_step += W
+            if s.ended.any():
+                save_due = self._finish_episodes(np.flatnonzero(s.ended), ep_reward, ep_agent_reward)
                 if save_due:
-                    self._env_rng = _env_rng_state(env)  # a resume from this save redraws these resets
-                warmup_left -= int(ended.sum())
-                ep_reward[ended] = 0.0
-                ep_agent_reward[ended] = 0.0
-                obs_n = env.reset(ended)
-                self.policy.new_episodes(ended, self.rng)
-                episode_step[ended] = 0
+                    # a resume from this save redraws the resets the collector just made
+                    self._env_rng = getattr(collector, "rng_before_reset", None)
+                warmup_left -= int(s.ended.sum())
+                ep_reward[s.ended] = 0.0
+                ep_agent_reward[s.ended] = 0.0
             else:
                 save_due = False
             self._update(old_step, p.train_step)
@@ -338,6 +337,12 @@ class Trainer:
                 self.save()
                 self.logger.write_curves()
             self.logger.progress(p.completed, p.train_step)
+
+    def _collector(self):
+        if self.collector is None:
+            from maddpg_tf2.collectors import make_collector
+            self.collector = make_collector(self)
+        return self.collector
 
     def _finish_episodes(self, envs, ep_reward, ep_agent_reward) -> bool:
         """Count the episodes that ended, in world order; print and record every save point crossed."""
@@ -398,7 +403,8 @@ def _make_replay(Replay, config: Config, learner):
 
     try:
         replay = Replay(config.buffer_size, learner.obs_dims, learner.act_dims,
-                        num_envs=config.num_envs, episode_len=config.max_episode_len,
+                        num_envs=config.num_envs * max(1, config.explorers),  # explorers: K*E worlds
+                        episode_len=config.max_episode_len,
                         num_tags=learner.n if config.ensemble_size > 1 else 0)
     except (MemoryError, ValueError) as e:
         raise UserError(f"the replay of --buffer-size {config.buffer_size} cannot be allocated ({e}); "

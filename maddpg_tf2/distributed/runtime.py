@@ -41,13 +41,26 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
             ray.init(num_cpus=num_cpus, **kwargs)
             _started_here = True
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        fix = ("start one with `ray start --head` there, or pass its address as --ray-address host:port"
-               if address else "check that /tmp is writable and no stale Ray processes hold its ports "
-               "(`ray stop`)")
-        raise UserError(f"cannot start or reach {where}: {first}; {fix}") from None
+        raise _unreachable(address, e) from None
     return ray
+
+
+def check_reachable(address: Optional[str]) -> None:
+    """A UserError in seconds when something is known not to answer at `address` (host:port)."""
+    if address:
+        try:
+            _probe(address)
+        except ConnectionError as e:
+            raise _unreachable(address, e) from None
+
+
+def _unreachable(address: Optional[str], e: Exception) -> UserError:
+    where = f"the Ray cluster at {address}" if address else "a local Ray"
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    fix = ("start one with `ray start --head` there, or pass its address as --ray-address host:port"
+           if address else "check that /tmp is writable and no stale Ray processes hold its ports "
+           "(`ray stop`)")
+    return UserError(f"cannot start or reach {where}: {first}; {fix}")
 
 
 def _probe(address: str, timeout: float = 5.0) -> None:

@@ -114,6 +114,11 @@ class _CentralPolicy:
     def random_actions(self, num_envs, rng):
         return self.policy.random_actions(num_envs, rng)
 
+    tags = None  # no policy ensembles with explorers
+
+    def new_episodes(self, ended, rng):
+        self.policy.new_episodes(ended, rng)
+
 
 class Inference:
     """Central inference (SEED): explorers send observations, one forward pass answers all the

@@ -96,32 +96,21 @@ class Ensembles(tf.Module):
                      temperature=None, next_act_n: Optional[list] = None) -> Dict[str, tf.Tensor]:
         """Agent i's ensemble update: critic step on its whole replay batch (targets from the target
         sub-policies that acted), then one step of every sub-policy on its own partition's batch."""
-        from maddpg_tf2.learner import (METRIC_NAMES, _columns, _joint, _net_vars, actor_loss, clip_per_variable,
-                                        critic_input, critic_loss, critic_target, polyak_update, q_value,
-                                        standardise)
+        from maddpg_tf2.learner import (METRIC_NAMES, _columns, _net_vars, actor_loss, clip_per_variable,
+                                        critic_input, critic_step, polyak_update, q_value)
 
         me = agents[i]
         obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
-        rew, done = batch_i["rew"], batch_i["done"]
-        rew_used = standardise(rew) if hp.standardise_rewards else rew
+        rew = batch_i["rew"]
         tag = tf.cast(batch_i["tag"], tf.int32)  # [B, N]
-        obs_all = next_obs_all = None
-        if not me.local_q:
-            obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
 
         next_act_n = list(next_act_n) if next_act_n is not None else [None] * len(agents)
         for j, a in enumerate(agents):
             if next_act_n[j] is None:
                 params = select_rows([m.target_actor(next_obs_n[j]) for m in self.members[j]], tag[:, j])
                 next_act_n[j] = a.dist.sample(params, next_seed(), temperature)
-        next_q = q_value(me.target_critic, critic_input(i, next_obs_n, next_act_n, me.local_q, next_obs_all))
-        y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
+        q_loss, y, next_q, _ = critic_step(i, agents, batch_i, next_act_n, hp)
         critic_vars = _net_vars(me.critic)
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(critic_vars)
-            q = q_value(me.critic, critic_input(i, obs_n, act_n, me.local_q, obs_all))
-            q_loss = critic_loss(q, y)
-        me.critic_opt.apply(clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip), critic_vars)
 
         metrics = {}
         obs_dims = [int(o.shape[-1]) for o in obs_n]

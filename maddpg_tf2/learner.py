@@ -176,6 +176,27 @@ def _columns(x, dims: Sequence[int]) -> List[tf.Tensor]:
     return [x[:, int(a):int(b)] for a, b in zip(offsets[:-1], offsets[1:])]
 
 
+def critic_step(i: int, agents: Sequence[AgentNets], batch_i: dict, next_act_n, hp: UpdateSettings):
+    """Agent i's critic step towards y = r + gamma (1 - done) Q'(s', next_act_n), the target actions
+    given; returns (critic loss, y, Q', the joint observation the critic input starts from or None)."""
+    me = agents[i]
+    rew, done = batch_i["rew"], batch_i["done"]
+    rew_used = standardise(rew) if hp.standardise_rewards else rew
+    obs_all = next_obs_all = None
+    if not me.local_q:
+        obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
+    next_q = q_value(me.target_critic, critic_input(i, batch_i["next_obs_n"], next_act_n, me.local_q, next_obs_all))
+    y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
+    critic_vars = _net_vars(me.critic)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(critic_vars)
+        q = q_value(me.critic, critic_input(i, batch_i["obs_n"], batch_i["act_n"], me.local_q, obs_all))
+        q_loss = critic_loss(q, y)
+    grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
+    me.critic_opt.apply(grads, critic_vars)
+    return q_loss, y, next_q, obs_all
+
+
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
                  next_seed: Callable, temperature=None, next_act_n=None) -> Dict[str, tf.Tensor]:
     """One MADDPG update of agent i from its own batch; returns the original's six numbers.
@@ -189,25 +210,14 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     """
     me = agents[i]
     obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
-    rew, done = batch_i["rew"], batch_i["done"]
-    rew_used = standardise(rew) if hp.standardise_rewards else rew
-    obs_all = next_obs_all = None
-    if not me.local_q:
-        obs_all, next_obs_all = _joint(batch_i, "obs", "obs_n"), _joint(batch_i, "next_obs", "next_obs_n")
+    rew = batch_i["rew"]
 
     # Critic: target actions from every agent's target actor on its own next observation.
     given = next_act_n if next_act_n is not None else [None] * len(agents)
     next_act_n = [a.dist.sample(a.target_actor(next_obs_n[j]), next_seed(), temperature) if given[j] is None
                   else given[j] for j, a in enumerate(agents)]
-    next_q = q_value(me.target_critic, critic_input(i, next_obs_n, next_act_n, me.local_q, next_obs_all))
-    y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
+    q_loss, y, next_q, obs_all = critic_step(i, agents, batch_i, next_act_n, hp)
     critic_vars = _net_vars(me.critic)
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(critic_vars)
-        q = q_value(me.critic, critic_input(i, obs_n, act_n, me.local_q, obs_all))
-        q_loss = critic_loss(q, y)
-    grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
-    me.critic_opt.apply(grads, critic_vars)
 
     # Actor: own action replaced by a fresh sample, others' actions from the buffer.
     actor_vars = _net_vars(me.actor)

@@ -36,17 +36,13 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2 import fileio
-from maddpg_tf2.errors import UserError
+from maddpg_tf2.errors import CheckpointError  # noqa: F401  (defined below both modules; re-exported)
 from maddpg_tf2.networks import LAYER_NAMES
 
 META_FILE = "meta.json"
 PREFIX = "ckpt"
 FORMAT_NAME = "maddpg_tf2"
 FORMAT_VERSION = 1
-
-
-class CheckpointError(UserError):
-    """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
 
 
 # What TensorFlow's readers raise on damaged files (a truncated data file gives IndexError).

@@ -6,10 +6,13 @@ class UserError(Exception):
     """Bad input or state the user can fix; the message names the problem and the fix."""
 
 
+class CheckpointError(UserError):
+    """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
+
+
 def user_errors() -> tuple:
     """Every library exception type that means bad user input (imported lazily: they live in the
     modules that raise them)."""
-    from maddpg_tf2.checkpoint import CheckpointError
     from maddpg_tf2.envs.make import UnknownScenarioError
     from multiagent.scenarios import ScenarioError
 

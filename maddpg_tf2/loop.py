@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
+from maddpg_tf2.agents import build_agents, check_adversaries, exp_name_for  # noqa: F401  (used here and re-exported)
 from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
 
 
@@ -124,35 +124,6 @@ def _seed_everything(seed: Optional[int]) -> None:
     np.random.seed(seed)  # object-style environments draw from the global stream, as the original
     tf.random.set_seed(seed)
     tf.config.experimental.enable_op_determinism()
-
-
-def exp_name_for(config: Config) -> str:
-    if config.exp_name:
-        return config.exp_name
-    from maddpg_tf2.envs.make import env_stem
-    stem = env_stem(config.scenario)
-    return f"{stem}_{time.strftime('%Y%m%d-%H%M%S')}"
-
-
-def check_adversaries(config: Config, n_agents: int) -> None:
-    if config.num_adversaries > n_agents:
-        raise UserError(
-            f"--num-adversaries {config.num_adversaries} exceeds the {n_agents} agents of scenario "
-            f"'{config.scenario}'; pass a value from 0 to {n_agents}")
-
-
-def build_agents(config: Config, env):
-    """The learner (networks, targets, optimizers) and the acting policy for an environment."""
-    from maddpg_tf2.learner import Learner
-    from maddpg_tf2.policy import Policy
-
-    check_adversaries(config, env.n)
-    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
-    learner = Learner(config, obs_dims, list(env.action_space_n))  # local critics from the config
-    if learner.ensemble is not None:
-        from maddpg_tf2.ensembles import EnsemblePolicy
-        return learner, EnsemblePolicy.from_learner(learner, config.ensemble_member)
-    return learner, Policy.from_learner(learner)
 
 
 class Trainer:

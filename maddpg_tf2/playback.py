@@ -16,7 +16,7 @@ from maddpg_tf2.envs.base import episode_over
 
 def _load_policy(config: Config, env):
     from maddpg_tf2 import checkpoint
-    from maddpg_tf2.loop import build_agents
+    from maddpg_tf2.agents import build_agents
 
     learner, policy = build_agents(config, env)
     # Weights (and optimizer state) only: counters and replay belong to training.
@@ -35,7 +35,7 @@ def benchmark(config: Config) -> int:
     """
     from maddpg_tf2 import benchmark_metrics
     from maddpg_tf2.envs.make import make_env_for
-    from maddpg_tf2.loop import exp_name_for
+    from maddpg_tf2.agents import exp_name_for
 
     exp_name = exp_name_for(config)
     # Exactly ceil(benchmark_iters / max_episode_len) episodes: no more worlds than that, and the
@@ -94,7 +94,7 @@ def env_scenario_name(scenario: str) -> str:
 
 def display_path(config: Config) -> str:
     """Where display writes its animation when no window can be opened."""
-    from maddpg_tf2.loop import exp_name_for
+    from maddpg_tf2.agents import exp_name_for
 
     return config.display_file or os.path.join(config.plots_dir, exp_name_for(config) + "_display.gif")
 

@@ -272,7 +272,7 @@ def _stats(values: List[float]):
 
 
 def _fmt_metric(name: str, x: float) -> str:
-    if name.endswith("_rate") or name.endswith("_success"):
+    if "_rate" in name or name.endswith("_success"):
         return "{:.1f}%".format(100 * x)
     return "{:.3g}".format(x)
 
@@ -367,6 +367,48 @@ def table_markdown(results) -> str:
     return "\n".join(lines)
 
 
+RADII = (0.05, 0.1, 0.115, 0.16, 0.2, 0.3, 0.5)
+
+
+def _final_distances(rec) -> Optional[dict]:
+    """Per-episode final distances from the run's benchmark pickle (None without it):
+    speaker-listener: the listener's; physical deception: the closest good agent's and the adversary's."""
+    pkl = rec.get("benchmark_pickle")
+    if rec["task"] not in ("sl", "pd") or not pkl or not os.path.exists(pkl):
+        return None
+    with open(pkl, "rb") as f:
+        episodes = [ep[0] for ep in pickle.load(f)]
+    if rec["task"] == "sl":
+        return {"listener": [math.sqrt(max(-float(ep[-1][0]), 0.0)) for ep in episodes]}
+    good = [math.sqrt(min(float(v[-1]) for v in ep[-1][1:])) for ep in episodes]
+    adv = [math.sqrt(float(ep[-1][0])) for ep in episodes]
+    return {"closest good agent": good, "adversary": adv}
+
+
+def radius_markdown(results) -> str:
+    """Success rates at other radii than ours: how much the paper's unstated threshold matters."""
+    lines = []
+    for variant, rows in results.items():
+        for row_id, recs in rows.items():
+            dists = [d for d in (_final_distances(r) for r in recs) if d]
+            if not dists:
+                continue
+            for who in dists[0]:
+                rates = []
+                for r in RADII:
+                    per_seed = [sum(x < r for x in d[who]) / len(d[who]) for d in dists]
+                    rates.append("{:.1f}%".format(100 * sum(per_seed) / len(per_seed)))
+                lines.append("| {} | {} | {} | {} | {} |".format(
+                    variant, ROW_BY_ID[row_id]["label"] + " (" + TASKS[ROW_BY_ID[row_id]["task"]]["scenario"] + ")",
+                    who, len(dists), " | ".join(rates)))
+    if not lines:
+        return ""
+    head = ("\n#### Success at the last step against the radius (mean over seeds)\n\n"
+            "| variant | row | who | seeds | " + " | ".join("< {}".format(r) for r in RADII) + " |\n"
+            "|" + "---|" * (4 + len(RADII)) + "\n")
+    return head + "\n".join(lines) + "\n"
+
+
 MARK_BEGIN = "<!-- table: begin (written by benchmarks/paper_table.py --report) -->"
 MARK_END = "<!-- table: end -->"
 
@@ -374,7 +416,7 @@ MARK_END = "<!-- table: end -->"
 def write_report() -> None:
     results = _load_results()
     refresh_summaries(results)
-    body = table_markdown(results)
+    body = table_markdown(results) + radius_markdown(results)
     if os.path.exists(PAPER_MD):
         with open(PAPER_MD) as f:
             text = f.read()

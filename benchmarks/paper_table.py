@@ -468,7 +468,7 @@ def selected_rows(args) -> List[dict]:
         if unknown:
             raise SystemExit("unknown --only value(s): {}; use row ids, task ids or scenarios".format(
                 " ".join(sorted(unknown))))
-        rows = [r for r in ROWS if r["id"] in want or r["task"] in want or TASKS[r["task"]]["scenario"] in want]
+        rows = [r for r in rows if r["id"] in want or r["task"] in want or TASKS[r["task"]]["scenario"] in want]
     return rows
 
 

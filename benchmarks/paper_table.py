@@ -56,6 +56,7 @@ TASKS: Dict[str, dict] = {
                        "occupied_landmarks_final"]},
     "pd": {"name": "physical deception", "scenario": "simple_adversary", "adversaries": 1,
            "metrics": ["good_success_rate", "adversary_success_rate", "deception_success_rate",
+                       "good_closer_than_adversary_rate",
                        "good_min_goal_dist_final", "adversary_goal_dist_final"]},
     "pp": {"name": "predator-prey", "scenario": "simple_tag", "adversaries": 3,
            "metrics": ["touches_per_episode", "touching_steps_per_episode", "episodes_with_touch_rate"]},

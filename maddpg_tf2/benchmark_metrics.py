@@ -144,6 +144,8 @@ def _adversary(episodes, adversary_n, m: _Metrics):
         m.add("adversary_success_rate", float(adv_d2 < r2), "the adversary is at the goal, final step")
         m.add("deception_success_rate", float(good_d2 < r2 and adv_d2 >= r2),
               "a good agent is at the goal and the adversary is not, final step")
+        m.add("good_closer_than_adversary_rate", float(good_d2 < adv_d2),
+              "the closest good agent is nearer the goal than the adversary, final step (no radius)")
 
 
 def _decoded(c):

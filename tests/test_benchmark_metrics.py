@@ -86,6 +86,7 @@ def test_simple_adversary_success_by_hand():
     assert metric(s, "adversary_goal_dist2_final")[0] == pytest.approx(0.505)
     assert metric(s, "good_min_goal_dist2_final")[0] == pytest.approx(0.0105)
     assert metric(s, "adversary_goal_dist_final")[0] == pytest.approx((0.1 + 1.0) / 2)
+    assert metric(s, "good_closer_than_adversary_rate")[0] == 0.5  # 0.02 < 0.01 no; 0.001 < 1.0 yes
 
 
 def test_speaker_listener_and_reward_distance():

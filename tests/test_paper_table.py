@@ -60,5 +60,10 @@ def test_ensemble_rows_and_config_dir(pt, capsys, tmp_path):
     assert ens and all(_flag(c, "--ensemble-size") == "3" for c in ens)
     assert all(_flag(c, "--config") == str(tmp_path / "simple_tag.yaml") for c in cmds)
     assert not any("--ensemble-size" in c for c in _commands(pt, capsys, "--only", "pp", "--work-dir", str(tmp_path)))
+    # a config that names its own scenario file (the paper's reward) replaces the built-in one
+    (tmp_path / "simple_tag.yaml").write_text("scenario: my_tag.py\n")
+    cmds = _commands(pt, capsys, "--only", "pp_m_vs_d", "--seeds", "0", "--config-dir", str(tmp_path),
+                     "--work-dir", str(tmp_path))
+    assert cmds and all("--scenario" not in c for c in cmds)
     with pytest.raises(SystemExit):
         pt.main(["--dry-run", "--only", "no_such_row"])

@@ -324,8 +324,8 @@ def plot_task(task_id: str, variant: str, rows: Dict[str, List[dict]]) -> Option
         return None
     ax.set_xlabel("training episodes")
     ax.set_ylabel("mean episode reward (all agents)")
-    ax.set_title("{} ({}), variant {}: mean and range over seeds".format(
-        TASKS[task_id]["name"], TASKS[task_id]["scenario"], variant))
+    ax.set_title("{} ({})\nvariant {}: mean and range over seeds".format(
+        TASKS[task_id]["name"], TASKS[task_id]["scenario"], variant), fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     path = os.path.join(FIGURES, "{}_{}_curves.png".format(variant, TASKS[task_id]["scenario"]))

@@ -96,6 +96,9 @@ def _spread(episodes, adversary_n, m: _Metrics):
               "the raw count minus agents x steps (self-collisions); a pair still counts twice")
         m.add("collisions_per_step_excl_self", (raw - n * steps) / steps,
               "collisions excluding self-collisions, per step")
+        m.add("collisions_per_episode_pairs", (raw - n * steps) / 2.0,
+              "colliding agent pairs summed over steps (each pair once per step, self-collisions "
+              "left out): the paper's \"collisions per episode\" read literally")
         m.add("landmark_min_dist_sum_final", np.mean([float(v[2]) for v in ep[-1]]),
               "sum over landmarks of the closest agent's distance, final step")
         m.add("landmark_min_dist_sum_step_mean",
@@ -114,6 +117,10 @@ def _tag(episodes, adversary_n, m: _Metrics):
               "adversary-good agent collisions summed over adversaries and steps (the paper's touches)")
         m.add("episodes_with_touch_rate", float(touches > 0),
               "fraction of episodes with at least one touch")
+        m.add("touching_steps_per_episode",
+              sum(float(any(float(v) > 0 for v, a in zip(step, adv) if a)) for step in ep),
+              "steps with at least one predator touching a prey (each step counts once, at most "
+              "the episode length)")
 
 
 def _adversary(episodes, adversary_n, m: _Metrics):
@@ -130,10 +137,15 @@ def _adversary(episodes, adversary_n, m: _Metrics):
         m.add("adversary_goal_dist2_final", adv_d2, "adversary's squared distance to the goal, final step")
         m.add("good_min_goal_dist2_final", good_d2,
               "closest good agent's squared distance to the goal, final step")
+        m.add("adversary_goal_dist_final", math.sqrt(adv_d2), "adversary's distance to the goal, final step")
+        m.add("good_min_goal_dist_final", math.sqrt(good_d2),
+              "closest good agent's distance to the goal, final step")
         m.add("good_success_rate", float(good_d2 < r2), "a good agent is at the goal, final step")
         m.add("adversary_success_rate", float(adv_d2 < r2), "the adversary is at the goal, final step")
         m.add("deception_success_rate", float(good_d2 < r2 and adv_d2 >= r2),
               "a good agent is at the goal and the adversary is not, final step")
+        m.add("good_closer_than_adversary_rate", float(good_d2 < adv_d2),
+              "the closest good agent is nearer the goal than the adversary, final step (no radius)")
 
 
 def _decoded(c):
@@ -177,6 +189,8 @@ def _speaker_listener(episodes, adversary_n, m: _Metrics):
         m.add("listener_target_dist_final", final_d, "listener's distance to the target, final step")
         m.add("reached_target_rate", float(-rewards[-1] < radius ** 2),
               "listener within {} of the target, final step".format(radius))
+        m.add("reached_target_rate_any_step", float(min(-r for r in rewards) < radius ** 2),
+              "listener within {} of the target at some step of the episode".format(radius))
 
 
 def _reward_distance(episodes, adversary_n, m: _Metrics):

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     new = p.add_argument_group("beyond the original")
     new.add_argument("--config", type=str, default=None, help="YAML file with the same keys as the flags; flags given on the command line win")
     new.add_argument("--seed", type=int, default=d.seed, help="seed numpy, TensorFlow and the environments (same seed, same run on CPU)")
+    new.add_argument("--benchmark-deterministic", action="store_true", default=d.benchmark_deterministic, help="benchmark with the policies' mode instead of sampled actions")
     new.add_argument("--num-envs", type=int, default=d.num_envs, help="parallel environments stepped together (updates stay one round per 100 transitions)")
     new.add_argument("--display-episodes", type=int, default=d.display_episodes, help="episodes to display (default: forever with a window, 3 without)")
     new.add_argument("--display-file", type=str, default=d.display_file, help="animation written when there is no display (.gif or .mp4)")

@@ -131,6 +131,9 @@ class Config:
     """Environment steps of a benchmark run."""
     benchmark_dir: str = "./benchmark_files/"
     """Where benchmark pickles and summaries go."""
+    benchmark_deterministic: bool = False
+    """Benchmark with each policy's mode (softmax of the logits, or the argmax with a one-hot
+    estimator) instead of a sampled action as the original; the paper does not say which it used."""
     plots_dir: str = "./learning_curves/"
     """Where learning-curve pickles, CSV and plots go."""
     tensorboard_dir: Optional[str] = None

@@ -56,7 +56,7 @@ def benchmark(config: Config) -> int:
     steps = 0
     episode_step = np.zeros(E, np.int64)
     while True:
-        act_n = policy.act(obs_n, rng)
+        act_n = policy.act(obs_n, rng, deterministic=config.benchmark_deterministic)
         obs_n, rew, done, info = env.step(act_n)
         steps += E
         episode_step += 1

@@ -33,6 +33,8 @@ def test_simple_spread_by_hand():
     assert metric(s, "landmark_min_dist_sum_final")[0] == pytest.approx(0.6)  # (0.9 + 0.3) / 2
     assert metric(s, "landmark_min_dist_sum_step_mean")[0] == pytest.approx(0.75)  # (1.2 + 0.3) / 2
     assert metric(s, "occupied_landmarks_final")[0] == pytest.approx(1.5)
+    # pairs: episode 1 has one pair (agents 1, 2) at step 0, episode 2 none
+    assert metric(s, "collisions_per_episode_pairs")[0] == pytest.approx(0.5)
 
 
 def test_original_pickle_wrapping_gives_the_same_summary():
@@ -48,6 +50,7 @@ def test_simple_tag_touches_by_hand():
     s = summarise("simple_tag", eps, adversary_n=[True, True, True, False])
     assert metric(s, "touches_per_episode") == pytest.approx((1.5, 1.5))
     assert metric(s, "episodes_with_touch_rate")[0] == pytest.approx(0.5)
+    assert metric(s, "touching_steps_per_episode")[0] == pytest.approx(1.0)  # (2 + 0) / 2
     assert summarise("simple_world_comm", eps)["metrics"] == s["metrics"]  # flags optional
 
 
@@ -82,11 +85,16 @@ def test_simple_adversary_success_by_hand():
     assert metric(s, "deception_success_rate")[0] == 0.5
     assert metric(s, "adversary_goal_dist2_final")[0] == pytest.approx(0.505)
     assert metric(s, "good_min_goal_dist2_final")[0] == pytest.approx(0.0105)
+    assert metric(s, "adversary_goal_dist_final")[0] == pytest.approx((0.1 + 1.0) / 2)
+    assert metric(s, "good_closer_than_adversary_rate")[0] == 0.5  # 0.02 < 0.01 no; 0.001 < 1.0 yes
 
 
 def test_speaker_listener_and_reward_distance():
     s = summarise("simple_speaker_listener", [[[-0.5, -0.5], [-0.01, -0.01]], [[-0.04, -0.04]]])
     assert metric(s, "reached_target_rate")[0] == 0.5  # distance 0.1 reached, 0.2 not
+    s2 = summarise("simple_speaker_listener", [[[-0.01, -0.01], [-0.5, -0.5]]])
+    assert metric(s2, "reached_target_rate")[0] == 0.0  # left the target before the end
+    assert metric(s2, "reached_target_rate_any_step")[0] == 1.0
     assert metric(s, "agent_reward_per_episode")[0] == pytest.approx((-0.51 - 0.04) / 2)
     assert metric(s, "listener_target_dist_final")[0] == pytest.approx(0.15)
     s = summarise("simple_push", [[[(-1.0, 0.5), (2.0, 0.1)], [(-2.0, 0.3), (1.0, 0.2)]]],

@@ -224,6 +224,22 @@ def test_benchmark_every_scenario(scenario, main, capsys, tmp_path):
     assert "Finished benchmarking, now saving..." in out and "benchmark summary" in out
 
 
+def test_benchmark_deterministic_acts_with_the_mode(main, capsys, tmp_path, monkeypatch):
+    from maddpg_tf2 import distributions
+
+    common = ["--max-episode-len", 5, "--batch-size", 8, "--quiet", *outputs(tmp_path)]
+    assert main(capsys, "--num-episodes", 2, "--save-rate", 1, *common)[0] == 0
+
+    def no_sampling(self, params, rng):
+        raise AssertionError("sampled an action")
+
+    monkeypatch.setattr(distributions.SoftCategorical, "sample_np", no_sampling)
+    rc, out, err = main(capsys, "--benchmark", "--benchmark-iters", 10, "--benchmark-deterministic", *common)
+    assert rc == 0, err
+    with pytest.raises(AssertionError, match="sampled an action"):
+        main(capsys, "--benchmark", "--benchmark-iters", 10, *common)
+
+
 def test_display_without_display_writes_gif(main, capsys, tmp_path):
     import imageio.v3 as iio
 

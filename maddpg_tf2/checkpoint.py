@@ -165,11 +165,7 @@ def read_meta(directory: str) -> Optional[dict]:
         return None
     for path in (latest + ".meta.json", os.path.join(directory, META_FILE)):
         if os.path.isfile(path):
-            try:
-                with open(path) as f:
-                    meta = json.load(f)
-            except (OSError, ValueError) as e:
-                raise CheckpointError(f"unreadable checkpoint description {path}: {e}") from None
+            meta = _read_json(path, "checkpoint description ")
             if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
                 raise CheckpointError(f"{path} is not a {FORMAT_NAME} checkpoint description")
             return meta
@@ -285,11 +281,7 @@ def _restore_native(directory, learner, replay, scenario) -> dict:
     result = {}
     extra_path = path + ".extra.json"
     if os.path.isfile(extra_path):
-        try:
-            with open(extra_path) as f:
-                result = json.load(f)
-        except (OSError, ValueError) as e:
-            raise CheckpointError(f"unreadable {extra_path}: {e}") from None
+        result = _read_json(extra_path)
     result["counters"] = {k: int(v.numpy()) for k, v in counters.items()}
     if replay is not None:
         result["replay_restored"], result["replay_skipped"] = _restore_replay(path + ".replay.npz", replay)
@@ -330,18 +322,38 @@ def original_variable_map(learner) -> Dict[str, tf.Variable]:
     return out
 
 
+def _read_json(path: str, what: str = ""):
+    """A sidecar JSON file of a checkpoint, or CheckpointError naming it."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"unreadable {what}{path}: {e}") from None
+
+
+def original_optimizer_names(name: str, layer_names: Dict[str, List[str]], actor_opt, critic_opt
+                             ) -> Dict[str, tf.Variable]:
+    """TF1's names for one agent's optimizer state: Adam slots `<name>/<name>/<scope>/<layer>/Adam{,_1}`
+    (layer_names per scope p_func / q_func, in the networks' variable order), beta powers under
+    `<name>/` (critic) and `<name>_1/` (actor)."""
+    out = {}
+    for scope, opt in (("p_func", actor_opt), ("q_func", critic_opt)):
+        for n, m, v in zip(layer_names[scope], opt.m, opt.v):
+            out[f"{name}/{name}/{scope}/{n}/Adam"] = m
+            out[f"{name}/{name}/{scope}/{n}/Adam_1"] = v
+    for k in ("beta1_power", "beta2_power"):
+        out[f"{name}/{k}"] = getattr(critic_opt, k)
+        out[f"{name}_1/{k}"] = getattr(actor_opt, k)
+    return out
+
+
 def original_optimizer_map(learner) -> Dict[str, tf.Variable]:
     """Original Adam slot / beta power names -> our optimizer variables."""
+    names = [f"{layer}/{kind}" for layer in LAYER_NAMES for kind in ("weights", "biases")]
     out = {}
     for i, a in enumerate(learner.agents):
-        for scope, net, opt in (("p_func", a.actor, a.actor_opt), ("q_func", a.critic, a.critic_opt)):
-            names = [f"{layer}/{kind}" for layer in LAYER_NAMES for kind in ("weights", "biases")]
-            for name, m, v in zip(names, opt.m, opt.v):
-                out[f"agent_{i}/agent_{i}/{scope}/{name}/Adam"] = m
-                out[f"agent_{i}/agent_{i}/{scope}/{name}/Adam_1"] = v
-        for k in ("beta1_power", "beta2_power"):
-            out[f"agent_{i}/{k}"] = getattr(a.critic_opt, k)
-            out[f"agent_{i}_1/{k}"] = getattr(a.actor_opt, k)
+        out.update(original_optimizer_names(f"agent_{i}", {"p_func": names, "q_func": names},
+                                            a.actor_opt, a.critic_opt))
     return out
 
 

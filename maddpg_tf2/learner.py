@@ -64,8 +64,9 @@ def polyak_update(online_vars, target_vars, tau):
         tf.raw_ops.ResourceApplyGradientDescent(var=t.handle, alpha=tau, delta=t - v)
 
 
-def standardise(x, eps=1e-8):
-    mean, var = tf.nn.moments(x, axes=[0])
+def standardise(x, axis=0, eps=1e-8):
+    """x standardised along `axis` (the batch; 1 for stacked agents' [G, B] rewards)."""
+    mean, var = tf.nn.moments(x, axes=[axis], keepdims=True)
     return (x - mean) / (tf.sqrt(var) + eps)
 
 

@@ -229,7 +229,7 @@ class Trainer:
                     f"Interrupted after {self.progress.completed} episodes, before this run's first save: no "
                     f"checkpoint saved, so the latest checkpoint in {self.save_dir} is still the earlier run's "
                     f"(--restore would continue that run, not this one).")
-                return 143 if self._signals["signal"] == signal.SIGTERM else 130
+                return self._exit_code()
             if self._signals["signal"] is not None:
                 try:
                     self.save()
@@ -242,7 +242,7 @@ class Trainer:
                 self.logger.message(
                     f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
                     f"and curves to {self.logger.path('_rewards.pkl')}. {hint[:1].upper() + hint[1:]}.")
-                return 143 if self._signals["signal"] == signal.SIGTERM else 130
+                return self._exit_code()
         finally:
             _restore_handlers(self._signals)
             if self.collector is not None:
@@ -271,6 +271,10 @@ class Trainer:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not cut the message short
         self.logger.close()
         self.logger.message(f"{what}; {self._kept()}.")
+        return self._exit_code()
+
+    def _exit_code(self) -> int:
+        """130 for Ctrl-C, 143 for SIGTERM, as a shell reports them."""
         return 143 if self._signals.get("signal") == signal.SIGTERM else 130
 
     def _loop(self) -> None:

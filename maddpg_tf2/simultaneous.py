@@ -24,7 +24,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from maddpg_tf2.learner import METRIC_NAMES, _net_vars
+from maddpg_tf2.learner import METRIC_NAMES, _net_vars, critic_target, standardise
 from maddpg_tf2.networks import MLP
 
 NETS = ("actor", "critic", "target_actor", "target_critic")
@@ -146,6 +146,12 @@ def _adam(params, grads, m, v, beta1_power, beta2_power, hyper):
     return new_p, new_m, new_v, beta1_power * beta1, beta2_power * beta2
 
 
+def _adam_step(states: Sequence[AgentState], net: str, params, grads, hyper):
+    """_adam on the stacked `net` ('actor' or 'critic') of a group, with its slots and powers."""
+    powers = [tf.stack([s[f"{net}_beta{k}_power"] for s in states]) for k in (1, 2)]
+    return _adam(params, grads, _stack(states, f"{net}_m"), _stack(states, f"{net}_v"), *powers, hyper)
+
+
 def _polyak(online, target, tau):
     return [t - tau * (t - o) for o, t in zip(online, target)]
 
@@ -239,11 +245,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
         g_obs, g_act, g_next_obs = (tf.gather(x, idx) if len(idx) != m else x for x in (obs, act, next_obs))
         rew_g = tf.stack([rew[pos[i], :, i] for i in group])    # [G, B]
         done_g = tf.stack([done[pos[i], :, i] for i in group])
-        if hp.standardise_rewards:
-            mean, var = tf.nn.moments(rew_g, axes=[1], keepdims=True)
-            rew_used = (rew_g - mean) / (tf.sqrt(var) + 1e-8)
-        else:
-            rew_used = rew_g
+        rew_used = standardise(rew_g, axis=1) if hp.standardise_rewards else rew_g
 
         def critic_in(obs_part, act_parts):
             """[G, B, critic_in] from the group's observations and per-agent actions [G, B, a]."""
@@ -257,7 +259,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
         else:
             next_a = [next_act[j] if len(idx) == m else tf.gather(next_act[j], idx) for j in range(n)]
         next_q = tf.squeeze(_mlp(_stack(states, "target_critic"), critic_in(g_next_obs, next_a)), -1)
-        y = tf.stop_gradient(rew_used + hp.gamma * (1.0 - done_g) * next_q)  # [G, B]
+        y = tf.stop_gradient(critic_target(rew_used, done_g, next_q, hp.gamma))  # [G, B]
 
         # Critic step.
         critic = _stack(states, "critic")
@@ -272,10 +274,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
             q_loss_g = tf.reduce_mean(tf.square(q - y), axis=1)  # [G]
             total = tf.reduce_sum(q_loss_g)
         grads = _clip(tape.gradient(total, critic), hp.grad_clip)
-        critic_new, cm, cv, cb1, cb2 = _adam(
-            critic, grads, _stack(states, "critic_m"), _stack(states, "critic_v"),
-            tf.stack([s["critic_beta1_power"] for s in states]),
-            tf.stack([s["critic_beta2_power"] for s in states]), spec.critic_adam)
+        critic_new, cm, cv, cb1, cb2 = _adam_step(states, "critic", critic, grads, spec.critic_adam)
 
         # Actor step against the freshly updated critic: own action a fresh sample, others' from the batch.
         actor = _stack(states, "actor")
@@ -299,10 +298,7 @@ def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState
                 tf.square(params), axis=[1, 2])
             total = tf.reduce_sum(p_loss_g)
         grads = _clip(tape.gradient(total, actor), hp.grad_clip)
-        actor_new, am, av, ab1, ab2 = _adam(
-            actor, grads, _stack(states, "actor_m"), _stack(states, "actor_v"),
-            tf.stack([s["actor_beta1_power"] for s in states]),
-            tf.stack([s["actor_beta2_power"] for s in states]), spec.actor_adam)
+        actor_new, am, av, ab1, ab2 = _adam_step(states, "actor", actor, grads, spec.actor_adam)
 
         target_actor = _polyak(actor_new, _stack(states, "target_actor"), hp.tau)
         target_critic = _polyak(critic_new, _stack(states, "target_critic"), hp.tau)

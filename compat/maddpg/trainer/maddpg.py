@@ -32,6 +32,7 @@ import maddpg.common.tf_util as U
 from maddpg import AgentTrainer
 from maddpg.common.layers import TF1Model
 from maddpg.trainer.replay_buffer import ReplayBuffer
+from maddpg_tf2.checkpoint import original_optimizer_names
 from maddpg_tf2.distributions import make_distribution
 from maddpg_tf2.learner import (AgentNets, UpdateSettings, _net_vars, actor_loss, clip_per_variable,
                                 critic_input, critic_loss, polyak_update, q_value, update_agent)
@@ -250,13 +251,7 @@ class MADDPGAgentTrainer(AgentTrainer):
             layer_names[scope] = names = _layer_names(net, scope)
             for n, v in zip(names, _net_vars(net)):
                 out[f"{name}/{scope}/{n}"] = v
-        for scope, net, opt in (("p_func", nets.actor, nets.actor_opt), ("q_func", nets.critic, nets.critic_opt)):
-            for n, m, v in zip(layer_names[scope], opt.m, opt.v):
-                out[f"{name}/{name}/{scope}/{n}/Adam"] = m
-                out[f"{name}/{name}/{scope}/{n}/Adam_1"] = v
-        for k in ("beta1_power", "beta2_power"):
-            out[f"{name}/{k}"] = getattr(nets.critic_opt, k)
-            out[f"{name}_1/{k}"] = getattr(nets.actor_opt, k)
+        out.update(original_optimizer_names(name, layer_names, nets.actor_opt, nets.critic_opt))
         return out
 
 

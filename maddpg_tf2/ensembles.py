@@ -96,8 +96,7 @@ class Ensembles(tf.Module):
                      temperature=None, next_act_n: Optional[list] = None) -> Dict[str, tf.Tensor]:
         """Agent i's ensemble update: critic step on its whole replay batch (targets from the target
         sub-policies that acted), then one step of every sub-policy on its own partition's batch."""
-        from maddpg_tf2.learner import (METRIC_NAMES, _columns, _net_vars, actor_loss, clip_per_variable,
-                                        critic_input, critic_step, polyak_update, q_value)
+        from maddpg_tf2.learner import METRIC_NAMES, _columns, _net_vars, actor_step, critic_step, polyak_update
 
         me = agents[i]
         obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
@@ -118,17 +117,8 @@ class Ensembles(tf.Module):
         for k, m in enumerate(self.members[i]):
             sub_obs, sub_act = batch_i["sub_obs"][k], batch_i["sub_act"][k]  # [B, sum d], [B, sum k]
             sub_obs_n, sub_act_n = _columns(sub_obs, obs_dims), _columns(sub_act, act_dims)
-            actor_vars = _net_vars(m.actor)
-            with tf.GradientTape(watch_accessed_variables=False) as tape:
-                tape.watch(actor_vars)
-                params = m.actor(sub_obs_n[i])
-                acts = list(sub_act_n)
-                acts[i] = me.dist.sample(params, next_seed(), temperature)
-                q_pi = q_value(me.critic, critic_input(i, sub_obs_n, acts, me.local_q,
-                                                       None if me.local_q else sub_obs))
-                p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
-            m.actor_opt.apply(clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip), actor_vars)
-            polyak_update(actor_vars, _net_vars(m.target_actor), hp.tau)
+            p_loss = actor_step(i, me, m, sub_obs_n, sub_act_n, None if me.local_q else sub_obs, hp, next_seed,
+                                temperature)
             metrics[f"ensemble/loss_actor_{i}_{k}"] = p_loss
         polyak_update(critic_vars, _net_vars(me.target_critic), hp.tau)
         mean_p_loss = tf.add_n([metrics[f"ensemble/loss_actor_{i}_{k}"] for k in range(self.size)]) / self.size

@@ -198,6 +198,26 @@ def critic_step(i: int, agents: Sequence[AgentNets], batch_i: dict, next_act_n, 
     return q_loss, y, next_q, obs_all
 
 
+def actor_step(i: int, me: AgentNets, policy, obs_n, act_n, obs_all, hp: UpdateSettings, next_seed: Callable,
+               temperature=None):
+    """Agent i's actor step against its (freshly updated) critic, then the polyak update of the
+    actor's target. Own action replaced by a fresh sample of `policy` (the agent itself, or one
+    sub-policy of an ensemble: an object with actor, actor_opt, target_actor), others' actions from
+    the batch. Returns the actor loss."""
+    actor_vars = _net_vars(policy.actor)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(actor_vars)
+        params = policy.actor(obs_n[i])
+        acts = list(act_n)
+        acts[i] = me.dist.sample(params, next_seed(), temperature)
+        q_pi = q_value(me.critic, critic_input(i, obs_n, acts, me.local_q, obs_all))
+        p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
+    grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
+    policy.actor_opt.apply(grads, actor_vars)
+    polyak_update(actor_vars, _net_vars(policy.target_actor), hp.tau)
+    return p_loss
+
+
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings,
                  next_seed: Callable, temperature=None, next_act_n=None) -> Dict[str, tf.Tensor]:
     """One MADDPG update of agent i from its own batch; returns the original's six numbers.
@@ -220,19 +240,7 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     q_loss, y, next_q, obs_all = critic_step(i, agents, batch_i, next_act_n, hp)
     critic_vars = _net_vars(me.critic)
 
-    # Actor: own action replaced by a fresh sample, others' actions from the buffer.
-    actor_vars = _net_vars(me.actor)
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(actor_vars)
-        params = me.actor(obs_n[i])
-        acts = list(act_n)
-        acts[i] = me.dist.sample(params, next_seed(), temperature)
-        q_pi = q_value(me.critic, critic_input(i, obs_n, acts, me.local_q, obs_all))
-        p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
-    grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
-    me.actor_opt.apply(grads, actor_vars)
-
-    polyak_update(actor_vars, _net_vars(me.target_actor), hp.tau)
+    p_loss = actor_step(i, me, me, obs_n, act_n, obs_all, hp, next_seed, temperature)
     polyak_update(critic_vars, _net_vars(me.target_critic), hp.tau)
     values = (q_loss, p_loss, tf.reduce_mean(y), tf.reduce_mean(rew), tf.reduce_mean(next_q),
               tf.math.reduce_std(y))

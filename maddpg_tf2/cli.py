@@ -403,6 +403,9 @@ def main(argv=None) -> int:
         _error_line("interrupted; nothing more was saved", label="stopped")
         return 130
     except Exception as e:
+        if _caused_by_ctrl_c(e):  # Python wrapped a Ctrl-C (e.g. raised inside __set_name__): still a stop
+            _error_line("interrupted; nothing more was saved", label="stopped")
+            return 130
         if isinstance(e, _user_error_types()):
             if debug:
                 import traceback
@@ -415,6 +418,16 @@ def main(argv=None) -> int:
         else:
             raise
         return 2
+
+
+def _caused_by_ctrl_c(error: BaseException) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _error_line(message: str, label: str = "error") -> None:

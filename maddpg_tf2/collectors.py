@@ -69,6 +69,34 @@ class EnvCollector:
             self.episode_step[ended] = 0
         return Step(obs_n, act_n, rew, next_obs_n, done, ended, tags=tags)
 
+    def snapshot(self):
+        """The worlds mid-episode (maddpg_tf2/episode_snapshot.py); None when the env cannot say."""
+        from maddpg_tf2.episode_snapshot import pack
+
+        env_state = self.env.episode_state()
+        if env_state is None:
+            return None
+        draw = getattr(self.policy, "draw", None)
+        return {"env": env_state, "obs_n": [pack(o) for o in self.obs_n],
+                "episode_step": pack(self.episode_step), "draw": None if draw is None else pack(draw)}
+
+    def resume(self, state) -> bool:
+        """Continue from `snapshot()` instead of `start()`; False when it does not fit this run."""
+        from maddpg_tf2.episode_snapshot import unpack, unpack_like
+
+        episode_step = unpack_like(state["episode_step"], np.zeros(self.num_worlds, np.int64))
+        obs_n = [unpack(o) for o in state["obs_n"]]
+        if [o.shape for o in obs_n] != [(self.num_worlds, int(s.shape[0])) for s in self.env.observation_space_n]:
+            return False
+        has_draws = hasattr(self.policy, "draw")
+        if has_draws != (state.get("draw") is not None):
+            return False  # saved with another --ensemble-size
+        if has_draws:
+            self.policy.draw = unpack_like(state["draw"], np.zeros((self.num_worlds, self.policy.n), np.int64))
+        self.env.set_episode_state(state["env"])
+        self.obs_n, self.episode_step, self.rng_before_reset = obs_n, episode_step, None
+        return True
+
     def close(self) -> None:
         pass
 

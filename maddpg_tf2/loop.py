@@ -153,6 +153,8 @@ class Trainer:
         self.last_metrics = {}
         self._saved_at = None  # episodes completed at this run's latest save
         self._env_rng = None  # the environments' generator state before the resets of a save point
+        self._episode_sums = None  # (ep_reward [W], ep_agent_reward [W, N]) of the episodes in progress
+        self._resume_episodes = None  # restore(): the episodes in progress at the checkpoint
         self.collector = None  # made when the loop starts (maddpg_tf2/collectors.py)
 
     # ------------------------------------------------------------------ resume
@@ -177,6 +179,7 @@ class Trainer:
                                        rows=self.progress.curve_rows)
         if (extra or {}).get("rng"):
             self.rng.bit_generator.state = extra["rng"]
+        self._resume_episodes = (extra or {}).get("in_progress")
         if (extra or {}).get("env_rng") is not None and hasattr(self.env, "set_rng_state"):
             self.env.set_rng_state(extra["env_rng"])  # a seeded resume continues the layouts' stream
         self.policy.refresh(self.learner)
@@ -189,9 +192,16 @@ class Trainer:
         self.progress.curve_rows = [list(r) for r in self.logger.curve_rows()]
         from maddpg_tf2.safety import check_learner
         check_learner(self.learner, self.progress.update_rounds)  # never save non-finite weights
-        env_rng = self._env_rng if self._env_rng is not None else _env_rng_state(self.env)
+        in_progress = None
+        if self.collector is not None and self._episode_sums is not None:
+            from maddpg_tf2.episode_snapshot import snapshot
+            in_progress = snapshot(self.collector, *self._episode_sums)
+        if in_progress is None and self._env_rng is not None:
+            env_rng = self._env_rng  # no snapshot: a resume redraws the resets of this save point
+        else:
+            env_rng = _env_rng_state(self.env)  # the worlds as they are now continue, resets made
         extra = {"progress": dataclasses.asdict(self.progress), "rng": self.rng.bit_generator.state,
-                 "exp_name": self.exp_name, "env_rng": env_rng}
+                 "exp_name": self.exp_name, "env_rng": env_rng, "in_progress": in_progress}
         checkpoint.save(self.save_dir, self.learner, extra=extra,
                         replay=self.replay if self.config.save_replay else None,
                         scenario=self.config.scenario)
@@ -285,7 +295,15 @@ class Trainer:
         ep_agent_reward = np.zeros((W, self.env.n))
         warmup_left = max(0, c.warmup_episodes - p.completed)
         stop = getattr(self, "_signals", {"signal": None})
-        collector.start()
+        from maddpg_tf2.episode_snapshot import mid_episode, resume
+        if not resume(collector, self._resume_episodes, ep_reward, ep_agent_reward):
+            if mid_episode(self._resume_episodes):
+                from maddpg_tf2.safety import notice
+                notice("the checkpoint's episodes in progress do not fit this run (another --num-envs, "
+                       "--ensemble-size or environment); they start afresh")
+            collector.start()
+        self._resume_episodes = None
+        self._episode_sums = (ep_reward, ep_agent_reward)
         while p.completed < c.num_episodes and stop["signal"] is None:
             s = collector.step(random=warmup_left > 0)
             check_rewards(s.rew, p.train_step)

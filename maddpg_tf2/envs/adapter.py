@@ -49,6 +49,23 @@ class ObjectEnvBatch(BatchedEnv):
             np.random.set_state(("MT19937", np.asarray(state["key"], np.uint32), state["pos"],
                                  state["has_gauss"], state["cached_gaussian"]))
 
+    def episode_state(self):
+        from maddpg_tf2.envs.object_state import world_state
+
+        if self._obs_n is None or not all(hasattr(env, "world") for env in self.envs):
+            return None
+        return {"kind": "objects", "worlds": [world_state(env) for env in self.envs]}
+
+    def set_episode_state(self, state) -> None:
+        from maddpg_tf2.envs.object_state import set_world_state
+
+        if state.get("kind") != "objects" or len(state["worlds"]) != self.num_envs:
+            raise ValueError("saved worlds do not fit these environments")
+        for env, saved in zip(self.envs, state["worlds"]):
+            set_world_state(env, saved)
+        if self._obs_n is None:  # worlds built but never reset: they count as observed from here on
+            self._obs_n = [np.zeros((self.num_envs, int(s.shape[0]))) for s in self.observation_space_n]
+
     def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
         # worlds never observed yet are all reset, whatever the mask
         first = self._obs_n is None

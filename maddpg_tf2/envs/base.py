@@ -67,6 +67,15 @@ class BatchedEnv:
     def set_rng_state(self, state) -> None:
         """Continue the stream from `rng_state()`'s value."""
 
+    def episode_state(self):
+        """The worlds' current state as JSON-able data (checkpointed so that a resumed run continues
+        the episodes in progress); None when the environment cannot snapshot its worlds."""
+        return None
+
+    def set_episode_state(self, state) -> None:
+        """Put the worlds back into `episode_state()`'s state; ValueError when it does not fit."""
+        raise ValueError("this environment cannot restore its worlds")
+
     def render(self, env_index: int = 0) -> np.ndarray:
         """An RGB frame [H, W, 3] uint8 of one world, drawn as the original draws it."""
         raise NotImplementedError

@@ -128,6 +128,26 @@ class ParticleEnv(BatchedEnv):
         if isinstance(state, dict) and state.get("bit_generator") == type(self._rng.bit_generator).__name__:
             self._rng.bit_generator.state = state
 
+    def episode_state(self):
+        from maddpg_tf2.episode_snapshot import pack
+
+        s = self.state
+        return {"kind": "particle", "scenario": self.scenario_name,
+                "arrays": {name: pack(getattr(s, name)) for name in ("p_pos", "p_vel", "comm") + s.var_names}}
+
+    def set_episode_state(self, state) -> None:
+        from maddpg_tf2.episode_snapshot import unpack_like
+
+        s = self.state
+        names = ("p_pos", "p_vel", "comm") + s.var_names
+        if state.get("kind") != "particle" or state.get("scenario") != self.scenario_name \
+                or set(state["arrays"]) != set(names):
+            raise ValueError(f"saved worlds are not worlds of {self.scenario_name}")
+        arrays = {name: unpack_like(state["arrays"][name], getattr(s, name)) for name in names}
+        for name, value in arrays.items():
+            setattr(s, name, value.copy())
+        self._obs = None
+
     def reset(self, mask: Optional[np.ndarray] = None) -> List[np.ndarray]:
         sc, s = self.scenario, self.state
         idx = np.arange(self.num_envs) if mask is None else np.flatnonzero(mask)

@@ -96,6 +96,16 @@ ROWS: List[dict] = [
      "paper": {}, "needs": "ensemble", "extra": ["--ensemble-size", "3"]},
     {"id": "pd_ens3", "task": "pd", "good": "maddpg", "adv": "maddpg", "label": "MADDPG vs MADDPG, ensemble K=3",
      "paper": {}, "needs": "ensemble", "extra": ["--ensemble-size", "3"]},
+    # The paper's comparison: teams trained in separate runs play each other (cross-play, no training:
+    # `--benchmark` of the good agents' run with `--adversaries-from` the other run's checkpoint).
+    {"id": "pp_ens_pred_vs_single", "task": "pp", "cross": {"good": "pp_m_vs_d", "adv": "pp_ens3"},
+     "label": "cross-play: ensemble predators (K=3) vs single-policy prey", "paper": {}, "needs": "ensemble"},
+    {"id": "pp_single_pred_vs_ens", "task": "pp", "cross": {"good": "pp_ens3", "adv": "pp_m_vs_d"},
+     "label": "cross-play: single-policy predators vs ensemble prey (K=3)", "paper": {}, "needs": "ensemble"},
+    {"id": "pd_ens_adv_vs_single", "task": "pd", "cross": {"good": "pd_maddpg", "adv": "pd_ens3"},
+     "label": "cross-play: ensemble adversary (K=3) vs single-policy agents", "paper": {}, "needs": "ensemble"},
+    {"id": "pd_single_adv_vs_ens", "task": "pd", "cross": {"good": "pd_ens3", "adv": "pd_maddpg"},
+     "label": "cross-play: single-policy adversary vs ensemble agents (K=3)", "paper": {}, "needs": "ensemble"},
 ]
 ROW_BY_ID = {r["id"]: r for r in ROWS}
 # Run first: the MADDPG row of each task (the paper's headline), seed by seed; the DDPG rows after.
@@ -111,7 +121,16 @@ def _cli() -> List[str]:
 
 
 def commands(row: dict, seed: int, args) -> Dict[str, List[str]]:
-    """The training and the benchmark command of one run (lists for subprocess)."""
+    """The training and the benchmark command of one run (lists for subprocess). A cross-play row
+    trains nothing: its benchmark loads the good agents' run and `--adversaries-from` the other."""
+    if "cross" in row:
+        good = commands(ROW_BY_ID[row["cross"]["good"]], seed, args)
+        adv = commands(ROW_BY_ID[row["cross"]["adv"]], seed, args)
+        run_dir = os.path.join(args.work_dir, args.variant, run_key(row["id"], seed))
+        bench = _move_last(good["benchmark"], "--exp-name", run_key(row["id"], seed))
+        bench = _move_last(bench, "--benchmark-dir", os.path.join(run_dir, "bench") + "/")
+        bench += ["--adversaries-from", os.path.join(adv["run_dir"], "policy") + "/"]
+        return {"train": None, "benchmark": bench, "run_dir": run_dir, "sources": [good, adv]}
     task = TASKS[row["task"]]
     run_dir = os.path.join(args.work_dir, args.variant, run_key(row["id"], seed))
     common = ["--scenario", task["scenario"], "--num-adversaries", str(task["adversaries"]),
@@ -182,18 +201,44 @@ def _say(msg: str) -> None:
         print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
+_train_locks: Dict[str, threading.Lock] = {}
+
+
+def _train_source(cmds: dict, key: str) -> bool:
+    """Train a cross-play row's source run unless its checkpoint is there (a seeded run trains the
+    same policy again when its folder was cleared). False when training failed."""
+    with _print_lock:
+        lock = _train_locks.setdefault(cmds["run_dir"], threading.Lock())
+    with lock:
+        if os.path.exists(os.path.join(cmds["run_dir"], "train.done")):
+            return True
+        os.makedirs(cmds["run_dir"], exist_ok=True)
+        _say("start train {} (a cross-play source)".format(key))
+        with open(os.path.join(cmds["run_dir"], "log.txt"), "a") as f:
+            f.write("$ " + shown(cmds["train"]) + "\n")
+            f.flush()
+            if subprocess.call(cmds["train"], stdout=f, stderr=subprocess.STDOUT, cwd=ROOT) != 0:
+                return False
+        open(os.path.join(cmds["run_dir"], "train.done"), "w").close()
+        return True
+
+
 def run_one(row: dict, seed: int, args) -> Optional[str]:
     key = run_key(row["id"], seed)
     out = results_path(args.variant, key)
     if os.path.exists(out):
         return None
     cmds = commands(row, seed, args)
+    for source in cmds.get("sources", []):
+        if not _train_source(source, os.path.basename(source["run_dir"])):
+            _say("FAILED training the source {} of {}".format(source["run_dir"], key))
+            return key
     os.makedirs(cmds["run_dir"], exist_ok=True)
     log = os.path.join(cmds["run_dir"], "log.txt")
     walls = {}
     for step in ("train", "benchmark"):
-        if step == "train" and os.path.exists(os.path.join(cmds["run_dir"], "train.done")):
-            continue  # trained before an interruption: only evaluate
+        if step == "train" and (cmds["train"] is None or os.path.exists(os.path.join(cmds["run_dir"], "train.done"))):
+            continue  # trained before an interruption (or a cross-play row): only evaluate
         _say("start {} {} ({})".format(step, key, args.variant))
         t0 = time.time()
         with open(log, "a") as f:
@@ -208,14 +253,17 @@ def run_one(row: dict, seed: int, args) -> Optional[str]:
             open(os.path.join(cmds["run_dir"], "train.done"), "w").close()
     exp = run_key(row["id"], seed)
     curves = os.path.join(cmds["run_dir"], "curves")
-    with open(os.path.join(curves, exp + "_rewards.pkl"), "rb") as f:
-        rewards = [float(x) for x in pickle.load(f)]
-    with open(os.path.join(curves, exp + "_agrewards.pkl"), "rb") as f:
-        agrewards = [float(x) for x in pickle.load(f)]
+    rewards, agrewards = [], []  # a cross-play row has no training curve of its own
+    if cmds["train"] is not None:
+        with open(os.path.join(curves, exp + "_rewards.pkl"), "rb") as f:
+            rewards = [float(x) for x in pickle.load(f)]
+        with open(os.path.join(curves, exp + "_agrewards.pkl"), "rb") as f:
+            agrewards = [float(x) for x in pickle.load(f)]
     with open(os.path.join(cmds["run_dir"], "bench", exp + "_summary.json")) as f:
         summary = json.load(f)
     record = {"row": row["id"], "task": row["task"], "scenario": TASKS[row["task"]]["scenario"],
-              "seed": seed, "variant": args.variant, "train_command": shown(cmds["train"]),
+              "seed": seed, "variant": args.variant,
+              "train_command": shown(cmds["train"]) if cmds["train"] else "(cross-play: the two runs' own training)",
               "benchmark_command": shown(cmds["benchmark"]), "episodes": args.episodes,
               "save_rate": args.save_rate, "curve": rewards, "agent_curve": agrewards,
               "summary": summary, "wall_s": walls,
@@ -491,13 +539,16 @@ def main(argv=None) -> int:
     # MADDPG rows (those with a paper figure) first, then the rest, seed by seed.
     rows = selected_rows(args)
     todo = [(r, s) for s in args.seeds for r in rows]
-    todo.sort(key=lambda rs: (rs[0]["id"] not in FIRST, rs[1], ROWS.index(rs[0])))
+    todo.sort(key=lambda rs: ("cross" in rs[0], rs[0]["id"] not in FIRST, rs[1], ROWS.index(rs[0])))
     if args.dry_run:
         for r, s in todo:
             c = commands(r, s, args)
             done = os.path.exists(results_path(args.variant, run_key(r["id"], s)))
             print("# {} seed {}{}".format(r["id"], s, " (done)" if done else ""))
-            print(shown(c["train"]))
+            for source in c.get("sources", []):
+                print("# trains, unless done: " + shown(source["train"]))
+            if c["train"]:
+                print(shown(c["train"]))
             print(shown(c["benchmark"]))
         return 0
     failed = []

@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper = p.add_argument_group("the paper's extensions (Lowe et al. 2017, sections 4.2 and 4.3)")
     paper.add_argument("--ensemble-size", type=int, default=d.ensemble_size, help="K sub-policies per agent, one drawn at random per agent and episode (1: off)")
     paper.add_argument("--ensemble-member", type=int, default=d.ensemble_member, help="--display/--benchmark: every agent acts with sub-policy k (default: a random one per episode, as in training)")
+    paper.add_argument("--adversaries-from", type=str, default=d.adversaries_from, help="--display/--benchmark: the scenario's adversaries act with the checkpoint in this folder, the good agents with --load-dir's (teams trained in separate runs against each other)")
     paper.add_argument("--infer-policies", action="store_true", default=d.infer_policies, help="critic targets use learned approximations of the other agents' policies")
     paper.add_argument("--infer-entropy", type=float, default=d.infer_entropy, help="entropy weight lambda of the approximations' loss")
     paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
@@ -278,6 +279,9 @@ def validate(c: Config) -> None:
         if not 0 <= c.ensemble_member < c.ensemble_size:
             raise UsageError(f"--ensemble-member must lie in 0..{c.ensemble_size - 1} (--ensemble-size "
                              f"{c.ensemble_size}), got {c.ensemble_member}")
+    if c.adversaries_from is not None and not (c.display or c.benchmark):
+        raise UsageError("--adversaries-from sets who plays the adversaries in --display or --benchmark; add one "
+                         "of those, or drop it")
     if c.infer_entropy < 0:
         raise UsageError(f"--infer-entropy must be 0 or more, got {c.infer_entropy}")
     if not 2 <= c.grad_variance_draws <= 1024:

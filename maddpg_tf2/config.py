@@ -77,6 +77,7 @@ class Config:
     ensemble_size: int = 1
     """Sub-policies K per agent; one drawn uniformly per agent at every episode start (1 = original)."""
     ensemble_member: Optional[int] = None
+    adversaries_from: Optional[str] = None  # --benchmark/--display: the adversaries' checkpoint (teams.py)
     """--display / --benchmark / load: the sub-policy k that acts (None: a random one per episode)."""
     infer_policies: bool = False
     """Critic targets use each agent's learned approximations of the others' policies (off = original)."""

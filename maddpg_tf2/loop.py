@@ -75,6 +75,9 @@ def preflight(config: Config) -> None:
     if config.restore or config.display or config.benchmark:
         flag = "--restore" if config.restore else "--display" if config.display else "--benchmark"
         check_checkpoint_present(config.load_dir or config.save_dir, flag)
+    if config.adversaries_from and (config.display or config.benchmark):
+        check_checkpoint_present(config.adversaries_from, "--adversaries-from",
+                                 "pass the --save-dir of a training run of this scenario")
     if config.benchmark:
         outputs = {"--benchmark-dir": config.benchmark_dir}
     elif config.display:
@@ -89,15 +92,15 @@ def preflight(config: Config) -> None:
         check_writable_dir(folder, flag)
 
 
-def check_checkpoint_present(load_dir: str, flag: str) -> None:
+def check_checkpoint_present(load_dir: str, flag: str, fix: Optional[str] = None) -> None:
     """A clear message when there is nothing to load (the detailed checks happen while loading)."""
     folder = os.path.abspath(load_dir)
     markers = ("meta.json", "checkpoint", ".index")  # ours, TensorFlow's state file, the original's
     if os.path.isdir(folder) and any(os.path.isfile(os.path.join(folder, m)) for m in markers):
         return
-    raise UserError(
-        f"{flag} found no checkpoint in {folder}; train first (without {flag}) so that one is saved "
-        f"there, or pass --load-dir with the folder of an existing checkpoint")
+    fix = fix or (f"train first (without {flag}) so that one is saved there, or pass --load-dir with the "
+                  f"folder of an existing checkpoint")
+    raise UserError(f"{flag} found no checkpoint in {folder}; {fix}")
 
 
 def check_writable_dir(folder: str, flag: str) -> None:

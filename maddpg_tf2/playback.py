@@ -22,6 +22,9 @@ def _load_policy(config: Config, env):
     # Weights (and optimizer state) only: counters and replay belong to training.
     checkpoint.restore(config.load_dir or config.save_dir, learner, scenario=config.scenario)
     policy.refresh(learner)
+    if config.adversaries_from:
+        from maddpg_tf2.teams import with_adversaries_from
+        return with_adversaries_from(config, env, policy, _load_policy)
     return policy
 
 

@@ -67,3 +67,18 @@ def test_ensemble_rows_and_config_dir(pt, capsys, tmp_path):
     assert cmds and all("--scenario" not in c for c in cmds)
     with pytest.raises(SystemExit):
         pt.main(["--dry-run", "--only", "no_such_row"])
+
+
+def test_cross_play_rows_benchmark_one_run_against_the_other(pt, capsys, tmp_path):
+    """The ensemble experiment: each cross-play row evaluates the good agents of one run against the
+    adversaries of another (same seed), and trains nothing itself."""
+    cmds = _commands(pt, capsys, "--ensemble", "--only", "pp_ens_pred_vs_single", "pp_single_pred_vs_ens",
+                     "--seeds", "1", "--work-dir", str(tmp_path))
+    assert len(cmds) == 2 and all("--benchmark" in c for c in cmds)
+    ens_pred, single_pred = cmds
+    run = lambda row: str(tmp_path / "default" / f"{row}_s1" / "policy") + "/"
+    assert _flag(ens_pred, "--save-dir") == run("pp_m_vs_d") and _flag(ens_pred, "--adversaries-from") == run("pp_ens3")
+    assert "--ensemble-size" not in ens_pred  # the prey's run has single policies; the predators' K is read from DIR
+    assert _flag(single_pred, "--save-dir") == run("pp_ens3") and _flag(single_pred, "--ensemble-size") == "3"
+    assert _flag(single_pred, "--adversaries-from") == run("pp_m_vs_d")
+    assert _flag(single_pred, "--exp-name") == "pp_single_pred_vs_ens_s1"

@@ -91,6 +91,13 @@ ROWS: List[dict] = [
      "paper": {"bob_minus_eve_success": 0.251}},
     {"id": "cc_m_vs_d", "task": "cc", "good": "maddpg", "adv": "ddpg", "label": "MADDPG Alice/Bob vs DDPG Eve",
      "paper": {}},
+    # All-DDPG pairings complete the 2 x 2 of each competitive task (the paper's "DDPG" may mean these).
+    {"id": "cc_d_vs_d", "task": "cc", "good": "ddpg", "adv": "ddpg", "label": "DDPG Alice/Bob vs DDPG Eve",
+     "paper": {}},
+    {"id": "pd_d_vs_d", "task": "pd", "good": "ddpg", "adv": "ddpg", "label": "DDPG agents vs DDPG adversary",
+     "paper": {}},
+    {"id": "pp_d_vs_d", "task": "pp", "good": "ddpg", "adv": "ddpg", "label": "DDPG predators vs DDPG prey",
+     "paper": {}},
     # The ensemble experiment (section 4.3): K = 3 sub-policies for every agent.
     {"id": "pp_ens3", "task": "pp", "good": "ddpg", "adv": "maddpg", "label": "MADDPG predators vs DDPG prey, ensemble K=3",
      "paper": {}, "needs": "ensemble", "extra": ["--ensemble-size", "3"]},

@@ -38,7 +38,10 @@ def snapshot(collector, ep_reward: np.ndarray, ep_agent_reward: np.ndarray) -> O
     """The episodes in progress, or None when the collector or its environment cannot say (then a
     resume starts fresh episodes, as before this module)."""
     take = getattr(collector, "snapshot", None)
-    state = take() if take is not None else None
+    try:
+        state = take() if take is not None else None
+    except Exception:  # noqa: BLE001  a world the walk cannot read must never cost the checkpoint
+        state = None
     if state is None:
         return None
     return {"collector": state, "ep_reward": pack(ep_reward), "ep_agent_reward": pack(ep_agent_reward)}
@@ -54,7 +57,7 @@ def resume(collector, saved: Optional[dict], ep_reward: np.ndarray, ep_agent_rew
         agent_rewards = unpack_like(saved["ep_agent_reward"], ep_agent_reward)
         if not collector.resume(saved["collector"]):
             return False
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return False
     ep_reward[:] = rewards
     ep_agent_reward[:] = agent_rewards

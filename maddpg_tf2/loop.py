@@ -18,7 +18,7 @@ import numpy as np
 
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
-from maddpg_tf2.agents import build_agents, check_adversaries, exp_name_for  # noqa: F401  (used here and re-exported)
+from maddpg_tf2.agents import build_agents, exp_name_for
 from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
 
 

@@ -103,27 +103,40 @@ def test_seeded_run_stopped_and_restored_gives_the_same_curve(full, tmp_path):
     assert walls == sorted(walls)
 
 
-def test_seeded_run_interrupted_mid_episode_and_restored_gives_the_same_curve(full, tmp_path, main, monkeypatch):
+@pytest.fixture
+def ctrl_c_at_step(monkeypatch):
+    """ctrl_c_at_step(n): Ctrl-C (to this process) as the collector takes its n-th step; the loop's
+    handler only raises its flag. ctrl_c_at_step(None) puts the real step back."""
+    from maddpg_tf2.collectors import EnvCollector
+
+    real_step = EnvCollector.step
+
+    def arm(n):
+        if n is None:
+            monkeypatch.setattr(EnvCollector, "step", real_step)
+            return
+        calls = []
+
+        def step(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == n:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real_step(self, *args, **kwargs)
+        monkeypatch.setattr(EnvCollector, "step", step)
+    return arm
+
+
+def test_seeded_run_interrupted_mid_episode_and_restored_gives_the_same_curve(full, tmp_path, main, ctrl_c_at_step):
     """Ctrl-C lands at the 13th step, 3 steps into the third episode of every world; the interrupt's
     checkpoint holds those episodes in progress and --restore continues them: the same curve as one
     run of 40."""
-    from maddpg_tf2.collectors import EnvCollector
-
-    real_step, calls = EnvCollector.step, []
-
-    def step(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 13:
-            os.kill(os.getpid(), signal.SIGINT)  # the loop's handler only raises its flag
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(EnvCollector, "step", step)
+    ctrl_c_at_step(13)
     rc, out, err = main("--num-episodes", 40, *RUN, *outputs(tmp_path))
     assert rc == 130, err
     assert out.strip().splitlines()[-1].startswith("Interrupted after 10 episodes"), out
     extra = json.loads(sorted((tmp_path / "save").glob("ckpt-*.extra.json"))[-1].read_text())
     assert extra["in_progress"]["collector"]["episode_step"]["data"] == [3] * 5
-    monkeypatch.setattr(EnvCollector, "step", real_step)
+    ctrl_c_at_step(None)
     rc, out, err = main("--num-episodes", 40, "--restore", *RUN, *outputs(tmp_path))
     assert rc == 0, err
     assert "start afresh" not in err
@@ -131,52 +144,32 @@ def test_seeded_run_interrupted_mid_episode_and_restored_gives_the_same_curve(fu
         assert load(tmp_path / "plots" / f"run{suffix}") == load(full / "plots" / f"run{suffix}")
 
 
-def test_scenario_file_interrupted_mid_episode_and_restored_gives_the_same_curve(tmp_path, main, monkeypatch):
+def test_scenario_file_interrupted_mid_episode_and_restored_gives_the_same_curve(tmp_path, main, ctrl_c_at_step):
     """The same for a user's scenario file (object-style worlds, snapshotted attribute by attribute,
     the goal landmark and colours that reset_world sets included)."""
-    from maddpg_tf2.collectors import EnvCollector
-
     scenario = tmp_path / "my_speaker_listener.py"
     scenario.write_text((ROOT / "compat" / "multiagent" / "scenarios" / "simple_speaker_listener.py").read_text())
     run = ["--scenario", scenario, "--num-episodes", 20, *RUN]
     rc, out, err = main(*run, *outputs(tmp_path / "full"))
     assert rc == 0, err
-    real_step, calls = EnvCollector.step, []
-
-    def step(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 8:
-            os.kill(os.getpid(), signal.SIGINT)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(EnvCollector, "step", step)
+    ctrl_c_at_step(8)
     rc, out, err = main(*run, *outputs(tmp_path / "cut"))
     assert rc == 130, err
     extra = json.loads(sorted((tmp_path / "cut" / "save").glob("ckpt-*.extra.json"))[-1].read_text())
     assert extra["in_progress"]["collector"]["env"]["kind"] == "objects"
-    monkeypatch.setattr(EnvCollector, "step", real_step)
+    ctrl_c_at_step(None)
     rc, out, err = main(*run, "--restore", *outputs(tmp_path / "cut"))
     assert rc == 0, err
     for suffix in ("_rewards.pkl", "_agrewards.pkl"):
         assert load(tmp_path / "cut" / "plots" / f"run{suffix}") == load(tmp_path / "full" / "plots" / f"run{suffix}")
 
 
-def test_episodes_in_progress_that_do_not_fit_start_afresh(tmp_path, main, monkeypatch):
+def test_episodes_in_progress_that_do_not_fit_start_afresh(tmp_path, main, ctrl_c_at_step):
     """A checkpoint taken mid-episode, resumed with another --num-envs: one note, fresh episodes."""
-    from maddpg_tf2.collectors import EnvCollector
-
-    real_step, calls = EnvCollector.step, []
-
-    def step(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGINT)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(EnvCollector, "step", step)
+    ctrl_c_at_step(3)
     rc, out, err = main("--num-episodes", 40, *RUN, *outputs(tmp_path))
     assert rc == 130, err
-    monkeypatch.setattr(EnvCollector, "step", real_step)
+    ctrl_c_at_step(None)
     rc, out, err = main("--num-episodes", 20, "--restore", *RUN, "--num-envs", 2, *outputs(tmp_path))
     assert rc == 0, err
     assert "episodes in progress do not fit this run" in err and "start afresh" in err

@@ -1,6 +1,8 @@
 """maddpg-tf2: MADDPG and the Multi-Agent Particle Environments on TensorFlow 2."""
 from setuptools import find_packages, setup
 
+DOCS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+
 setup(
     name="maddpg-tf2",
     version="0.1.0",
@@ -33,10 +35,12 @@ setup(
         "pettingzoo": ["pettingzoo>=1.24", "mpe2>=0.0.1"],
         "gymnasium": ["gymnasium[classic-control]>=0.29"],
         "tensorboard": ["tensorboard>=2.16"],
-        # The test extra brings every optional part (and gym, to test the spaces against it), so that
-        # CI tests them all.
+        # The guide (mkdocs.yml, docs/): `mkdocs serve` to read it, `mkdocs build --strict` in CI.
+        "docs": DOCS,
+        # The test extra brings every optional part (and gym, to test the spaces against it; the docs
+        # tools, to build the guide strictly), so that CI tests them all.
         "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
-                 "gymnasium[classic-control]>=0.29", "gym>=0.26"],
+                 "gymnasium[classic-control]>=0.29", "gym>=0.26"] + DOCS,
     },
     entry_points={
         "console_scripts": [

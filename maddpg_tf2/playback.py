@@ -34,7 +34,7 @@ def benchmark(config: Config) -> int:
     Writes <benchmark-dir>/<exp-name>.pkl in the original's structure (a list over episodes, each a
     one-element list holding the list over steps of the per-agent values) with whole episodes of
     max_episode_len steps each (the original shifted every episode by one step and dropped the last
-    step; see README), then a summary table on stdout and as JSON beside the pickle.
+    step; see docs/differences.md, "Benchmark files"), then a summary table on stdout and as JSON beside the pickle.
     """
     from maddpg_tf2 import benchmark_metrics
     from maddpg_tf2.envs.make import make_env_for

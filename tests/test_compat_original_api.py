@@ -354,7 +354,8 @@ def test_tf_util_and_distributions():
 
 
 def test_train_script_derived_from_the_original_trains_saves_and_restores(tmp_path):
-    """tests/data/train_original.py: the original train.py with only README's three lines changed."""
+    """tests/data/train_original.py: the original train.py with only the three lines changed that the
+    guide lists (docs/compat.md)."""
     script = DATA / 'train_original.py'
     common = ['--scenario', 'simple_adversary', '--num-adversaries', '1', '--max-episode-len', '5',
               '--batch-size', '4', '--num-units', '16', '--save-dir', str(tmp_path / 'policy') + '/',

@@ -120,3 +120,14 @@ def test_readme_starts_with_the_two_commands():
     assert block[:2] == ['pip install -e ".[test]" && maddpg-train --scenario simple_spread --exp-name spread',
                          'python3 -m pytest -q -m "not slow"']
     assert len(readme.splitlines()) <= 160
+
+
+def test_every_flag_is_in_the_guide():
+    """A flag added to the command line without a line in the guide fails here."""
+    from maddpg_tf2.cli import build_parser
+
+    guide = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", build_parser().format_help())) - {"--help"}
+    assert len(flags) > 50
+    missing = sorted(f for f in flags if not re.search(r"`" + re.escape(f) + r"(?![\w-])", guide))
+    assert not missing, f"flags not documented in docs/*.md: {missing}"

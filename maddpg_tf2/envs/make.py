@@ -5,7 +5,7 @@ import os
 from typing import Optional
 
 from maddpg_tf2.envs.adapter import ObjectEnvBatch
-from maddpg_tf2.errors import ScenarioCodeError, UnknownScenarioError, UserError  # noqa: F401  (re-exported)
+from maddpg_tf2.errors import ScenarioCodeError, UnknownScenarioError  # noqa: F401  (re-exported)
 from maddpg_tf2.envs.base import BatchedEnv
 from maddpg_tf2.envs.particle import ParticleEnv
 from maddpg_tf2.envs.scenarios import BUILTIN_NAMES

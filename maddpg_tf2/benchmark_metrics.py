@@ -52,7 +52,7 @@ class _Metrics:
         self.descriptions.setdefault(name, description)
 
 
-def _mean_stderr(values: Sequence[float]):
+def mean_stderr(values: Sequence[float]):
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return math.nan, math.nan
@@ -256,7 +256,7 @@ def summarise(scenario: str, episodes, adversary_n: Optional[Sequence[bool]] = N
         _SCENARIOS.get(key, _generic)(eps, adversary_n, m)
     metrics = {}
     for name, values in m.values.items():
-        mean, se = _mean_stderr(values)
+        mean, se = mean_stderr(values)
         metrics[name] = {"mean": mean, "stderr": se, "description": m.descriptions[name]}
     return {
         "scenario": key,

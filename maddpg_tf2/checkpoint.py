@@ -37,7 +37,10 @@ import tensorflow as tf
 
 from maddpg_tf2 import fileio
 from maddpg_tf2.errors import CheckpointError  # noqa: F401  (defined below both modules; re-exported)
-from maddpg_tf2.networks import LAYER_NAMES
+
+# Layer names of the original (tf.contrib.layers.fully_connected called three times in one scope):
+# the checkpoint layout and the networks' variable names (networks.MLP) both follow them.
+LAYER_NAMES = ("fully_connected", "fully_connected_1", "fully_connected_2")
 
 META_FILE = "meta.json"
 PREFIX = "ckpt"

@@ -15,6 +15,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from maddpg_tf2.config import Config
+from maddpg_tf2.errors import UsageError
 
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
 POLICIES = ("maddpg", "ddpg")
@@ -144,10 +145,6 @@ def _json_mapping(text):
 
 
 _json_mapping.__name__ = "JSON object"
-
-
-class UsageError(Exception):
-    """Bad input: one line naming the problem and the fix."""
 
 
 def _yaml_values(path, parser):
@@ -383,16 +380,10 @@ def _validate_coded(c: Config) -> None:
 
 
 def _user_error_types() -> tuple:
-    """The user-error types that can have been raised: errors.user_errors() imports the checkpoint
-    module, i.e. TensorFlow (seconds), so a run that failed before loading it takes the cheap path."""
-    from maddpg_tf2.errors import UserError, user_errors
-    if "maddpg_tf2.checkpoint" in sys.modules:
-        return (UsageError,) + user_errors()
-    types = [UsageError, UserError]
-    for module, name in (("maddpg_tf2.envs.make", "UnknownScenarioError"), ("multiagent.scenarios", "ScenarioError")):
-        if module in sys.modules:
-            types.append(getattr(sys.modules[module], name))
-    return tuple(types)
+    """The user-error types: every one is a maddpg_tf2.errors.UserError (errors.py, which imports
+    nothing, so a run that failed before loading TensorFlow stays cheap)."""
+    from maddpg_tf2.errors import user_errors
+    return user_errors()
 
 
 def main(argv=None) -> int:

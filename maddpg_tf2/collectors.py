@@ -4,6 +4,7 @@ A collector steps W worlds and hands the loop one `Step` of all of them per call
 counts episodes and runs the updates, and does not care who stepped the worlds. Two collectors:
 `EnvCollector`, the batched environment in this process acted by the learner's numpy policy (the
 default), and `maddpg_tf2.distributed.explorers.ExplorerCollector`, Ray explorers (`--explorers K`).
+The loop picks one (loop.make_collector); neither kind imports the picker.
 """
 from __future__ import annotations
 
@@ -100,11 +101,3 @@ class EnvCollector:
     def close(self) -> None:
         pass
 
-
-def make_collector(trainer):
-    """The collector the trainer's config asks for: explorers on Ray with `explorers` > 0."""
-    c = trainer.config
-    if getattr(c, "explorers", 0) > 0:
-        from maddpg_tf2.distributed.explorers import ExplorerCollector
-        return ExplorerCollector(trainer)
-    return EnvCollector(trainer.env, trainer.policy, trainer.rng, c.max_episode_len)

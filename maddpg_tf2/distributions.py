@@ -24,7 +24,7 @@ tfd = tfp.distributions
 _TINY = np.finfo(np.float32).tiny
 
 
-def _space_kind(space) -> str:
+def space_kind(space) -> str:
     """The kind of an action space, by class name so gym, gymnasium and multiagent spaces all work."""
     names = [c.__name__ for c in type(space).__mro__]
     if "MultiDiscrete" in names or hasattr(space, "num_discrete_space"):
@@ -47,7 +47,7 @@ def multi_discrete_bounds(space):
     return start, start + nvec - 1
 
 
-def _uniform(shape, dtype, seed):
+def open_unit_uniform(shape, dtype, seed):
     """U(0, 1) without 0 (log(-log(u)) must be finite); stateless when a seed is given."""
     tiny = np.finfo(dtype.as_numpy_dtype).tiny
     if seed is None:
@@ -121,7 +121,7 @@ class SoftCategorical(ActionDistribution):
         # The original's soft sample, softmax((logits - log(-log(u))) / t): the same distribution as
         # TFP's RelaxedOneHotCategorical (a test checks), written out because the train step's
         # cost is per op and TFP's sampler takes several times as many.
-        u = _uniform(tf.shape(params), params.dtype, seed)
+        u = open_unit_uniform(tf.shape(params), params.dtype, seed)
         return tf.nn.softmax((params - tf.math.log(-tf.math.log(u))) / t, axis=-1)
 
     def mode(self, params):
@@ -312,7 +312,7 @@ def make_distribution(space, estimator=None, temperature: float = 1.0, box: Opti
 
     box: None keeps the original's unsquashed DiagGaussian for Box spaces; 'deterministic' gives
     DeterministicBox (exploration noise `noise`), 'gaussian' SquashedGaussian."""
-    kind = _space_kind(space)
+    kind = space_kind(space)
     if kind == "discrete":
         return SoftCategorical(space.n, estimator, temperature)
     if kind == "multi_discrete":

@@ -38,7 +38,9 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from maddpg_tf2.networks import mlp_forward_np
+from maddpg_tf2.kernel import (METRIC_NAMES, Adam, actor_step, columns, copy_weights, critic_step, net_vars,
+                               polyak_update)
+from maddpg_tf2.networks import MLP, mlp_forward_np
 from maddpg_tf2.policy import Policy
 
 
@@ -62,8 +64,6 @@ class Ensembles(tf.Module):
 
     def __init__(self, learner, size: int, actor_lr: float, target_init: str, make_net: Callable):
         super().__init__(name="ensembles")
-        from maddpg_tf2.learner import Adam, _net_vars
-
         self.size = int(size)
         self.members: List[List[SubPolicy]] = []
         for i, a in enumerate(learner.agents):
@@ -72,9 +72,8 @@ class Ensembles(tf.Module):
                 actor = make_net(a.obs_dim, a.dist.param_size, "p_func")
                 target = make_net(a.obs_dim, a.dist.param_size, "target_p_func")
                 if target_init == "copy":
-                    for v, t in zip(_net_vars(actor), _net_vars(target)):
-                        t.assign(v)
-                row.append(SubPolicy(actor, target, Adam(_net_vars(actor), actor_lr, name="actor_adam"),
+                    copy_weights(actor, target)
+                row.append(SubPolicy(actor, target, Adam(net_vars(actor), actor_lr, name="actor_adam"),
                                      name=f"agent_{i}_sub_{k}"))
             self.members.append(row)
 
@@ -84,8 +83,7 @@ class Ensembles(tf.Module):
 
     def actor_tensors(self) -> List[List[tf.Tensor]]:
         """Every sub-policy's actor weights, agent-major: [(0, 0), (0, 1), ..., (N-1, K-1)]."""
-        from maddpg_tf2.learner import _net_vars
-        return [[tf.identity(v) for v in _net_vars(m.actor)] for row in self.members for m in row]
+        return [[tf.identity(v) for v in net_vars(m.actor)] for row in self.members for m in row]
 
     def behaviour_params(self, j: int, obs_j, batch_i: dict):
         """The parameters of agent j's sub-policy that acted in each row of batch_i."""
@@ -96,8 +94,6 @@ class Ensembles(tf.Module):
                      temperature=None, next_act_n: Optional[list] = None) -> Dict[str, tf.Tensor]:
         """Agent i's ensemble update: critic step on its whole replay batch (targets from the target
         sub-policies that acted), then one step of every sub-policy on its own partition's batch."""
-        from maddpg_tf2.learner import METRIC_NAMES, _columns, _net_vars, actor_step, critic_step, polyak_update
-
         me = agents[i]
         obs_n, act_n, next_obs_n = batch_i["obs_n"], batch_i["act_n"], batch_i["next_obs_n"]
         rew = batch_i["rew"]
@@ -109,18 +105,18 @@ class Ensembles(tf.Module):
                 params = select_rows([m.target_actor(next_obs_n[j]) for m in self.members[j]], tag[:, j])
                 next_act_n[j] = a.dist.sample(params, next_seed(), temperature)
         q_loss, y, next_q, _ = critic_step(i, agents, batch_i, next_act_n, hp)
-        critic_vars = _net_vars(me.critic)
+        critic_vars = net_vars(me.critic)
 
         metrics = {}
         obs_dims = [int(o.shape[-1]) for o in obs_n]
         act_dims = [int(x.shape[-1]) for x in act_n]
         for k, m in enumerate(self.members[i]):
             sub_obs, sub_act = batch_i["sub_obs"][k], batch_i["sub_act"][k]  # [B, sum d], [B, sum k]
-            sub_obs_n, sub_act_n = _columns(sub_obs, obs_dims), _columns(sub_act, act_dims)
+            sub_obs_n, sub_act_n = columns(sub_obs, obs_dims), columns(sub_act, act_dims)
             p_loss = actor_step(i, me, m, sub_obs_n, sub_act_n, None if me.local_q else sub_obs, hp, next_seed,
                                 temperature)
             metrics[f"ensemble/loss_actor_{i}_{k}"] = p_loss
-        polyak_update(critic_vars, _net_vars(me.target_critic), hp.tau)
+        polyak_update(critic_vars, net_vars(me.target_critic), hp.tau)
         mean_p_loss = tf.add_n([metrics[f"ensemble/loss_actor_{i}_{k}"] for k in range(self.size)]) / self.size
         values = (q_loss, mean_p_loss, tf.reduce_mean(y), tf.reduce_mean(rew), tf.reduce_mean(next_q),
                   tf.math.reduce_std(y))
@@ -132,8 +128,6 @@ def make_ensembles(learner, config, make_net: Optional[Callable], init_rng: np.r
     """The learner's Ensembles, or None at ensemble_size 1."""
     if config.ensemble_size <= 1:
         return None
-    from maddpg_tf2.networks import MLP
-
     make_net = make_net or (lambda i, o, name: MLP(i, o, config.num_units, init_rng, name=name))
     return Ensembles(learner, config.ensemble_size, config.actor_learning_rate, config.target_init, make_net)
 

@@ -39,7 +39,7 @@ def summarise_returns(name: str, episodes: list, agent_names) -> dict:
     metrics = {}
 
     def add(key, values, description):
-        mean, se = benchmark_metrics._mean_stderr(values)
+        mean, se = benchmark_metrics.mean_stderr(values)
         metrics[key] = {"mean": mean, "stderr": se, "description": description}
 
     add("return", [sum(ep["returns"]) for ep in episodes], "episode return, summed over agents")

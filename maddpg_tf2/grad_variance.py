@@ -19,7 +19,7 @@ import tensorflow as tf
 from maddpg_tf2.seeding import tf_generator
 
 from maddpg_tf2.estimators import gradient_variance
-from maddpg_tf2.learner import _net_vars, actor_loss, batch_for_agent, critic_input, q_value
+from maddpg_tf2.kernel import actor_loss, batch_for_agent, critic_input, net_vars, q_value
 
 _SEED_OFFSET = 7919  # keeps the probe's stream apart from the learner's one for the same run seed
 
@@ -38,7 +38,7 @@ class GradVarianceProbe:
     def _agent_draws(self, i: int, batch_i: dict, temperature) -> List[list]:
         me = self.learner.agents[i]
         obs_n, act_n = batch_i["obs_n"], batch_i["act_n"]
-        actor_vars = _net_vars(me.actor)
+        actor_vars = net_vars(me.actor)
         grads_list = []
         for _ in range(self.draws):  # unrolled: R is small and fixed per run
             with tf.GradientTape(watch_accessed_variables=False) as tape:

@@ -49,6 +49,8 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2.distributions import Bernoulli, DiagGaussian, SoftCategorical, SoftMultiCategorical
+from maddpg_tf2.kernel import Adam, clip_per_variable, columns, copy_weights, net_vars, polyak_update
+from maddpg_tf2.networks import MLP
 
 _LOG_TINY = -80.0  # log of the smallest soft-action entry used (float32 softmax can round to 0)
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -153,15 +155,12 @@ class Approximation(tf.Module):
     def __init__(self, i: int, j: int, obs_dim: int, param_size: int, lr: float, target_init: str,
                  make_net: Callable):
         super().__init__(name=f"infer_{i}_{j}")
-        from maddpg_tf2.learner import Adam, _net_vars
-
         self.i, self.j = i, j
         self.net = make_net(obs_dim, param_size, "approx_p_func")
         self.target_net = make_net(obs_dim, param_size, "target_approx_p_func")
         if target_init == "copy":
-            for v, t in zip(_net_vars(self.net), _net_vars(self.target_net)):
-                t.assign(v)
-        self.opt = Adam(_net_vars(self.net), lr, name="approx_adam")
+            copy_weights(self.net, self.target_net)
+        self.opt = Adam(net_vars(self.net), lr, name="approx_adam")
 
 
 class PolicyInference(tf.Module):
@@ -192,13 +191,11 @@ class PolicyInference(tf.Module):
         """One gradient step of agent i's approximations on its batch; returns (metrics, next_act_n)
         with next_act_n[j] the approximate target policy's action at j's next observation (None
         where the learner's own choice stays: agent i itself, or all for a ddpg agent)."""
-        from maddpg_tf2.learner import _columns, _net_vars, clip_per_variable, polyak_update
-
         metrics, next_act_n = {}, [None] * len(self.dists)
         if "latest_obs" in batch_i:
             obs_dims = [int(o.shape[-1]) for o in batch_i["obs_n"]]
             act_dims = [int(a.shape[-1]) for a in batch_i["act_n"]]
-            obs_n, act_n = _columns(batch_i["latest_obs"], obs_dims), _columns(batch_i["latest_act"], act_dims)
+            obs_n, act_n = columns(batch_i["latest_obs"], obs_dims), columns(batch_i["latest_act"], act_dims)
             fit_batch = dict(batch_i, tag=batch_i.get("latest_tag"))
         else:
             obs_n, act_n, fit_batch = batch_i["obs_n"], batch_i["act_n"], batch_i
@@ -206,7 +203,7 @@ class PolicyInference(tf.Module):
             if m is None:
                 continue
             dist, obs_j, act_j = self.dists[j], obs_n[j], act_n[j]
-            variables = _net_vars(m.net)
+            variables = net_vars(m.net)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(variables)
                 params = m.net(obs_j)
@@ -214,7 +211,7 @@ class PolicyInference(tf.Module):
                 loss = approximation_loss(loglik, ent, self.entropy_weight)
             grads = clip_per_variable(tape.gradient(loss, variables), hp.grad_clip)
             m.opt.apply(grads, variables)
-            polyak_update(variables, _net_vars(m.target_net), hp.tau)
+            polyak_update(variables, net_vars(m.target_net), hp.tau)
             kl = kl_divergence(dist, self.behaviour_params(j, obs_j, fit_batch), params)
             metrics.update({f"infer/loglik_{i}_{j}": tf.reduce_mean(loglik),
                             f"infer/entropy_{i}_{j}": tf.reduce_mean(ent),
@@ -254,8 +251,6 @@ def make_inference(learner, config, make_net: Callable, init_rng: np.random.Gene
     """The learner's PolicyInference, or None when --infer-policies is off."""
     if not config.infer_policies:
         return None
-    from maddpg_tf2.networks import MLP
-
     make_net = make_net or (lambda i, o, name: MLP(i, o, config.num_units, init_rng, name=name))
     return PolicyInference(learner.dists, learner.obs_dims, learner.local_q_n, config.actor_learning_rate,
                            config.infer_entropy, config.infer_target_action, config.target_init, make_net,

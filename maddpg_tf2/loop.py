@@ -129,6 +129,31 @@ def _seed_everything(seed: Optional[int]) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+# ----------------------------------------------------------------------------- the loop's two seams
+# The loop picks its collector and its updater here and knows both kinds of each; the kinds know
+# nothing of the picker (docs/contributing.md). The Ray kinds are imported only when asked for.
+
+def make_collector(trainer):
+    """Where the loop's transitions come from: the batched env in this process
+    (collectors.EnvCollector), or Ray explorers (distributed.explorers.ExplorerCollector) with
+    `explorers` > 0."""
+    c = trainer.config
+    if getattr(c, "explorers", 0) > 0:
+        from maddpg_tf2.distributed.explorers import ExplorerCollector
+        return ExplorerCollector(trainer)
+    from maddpg_tf2.collectors import EnvCollector
+    return EnvCollector(trainer.env, trainer.policy, trainer.rng, c.max_episode_len)
+
+
+def make_updater(config, learner, env):
+    """What the loop calls `train_step(batch)` on: the learner itself, or the coded controller
+    (distributed.coded.controller.CodedUpdater) when `config.coded_scheme` is set."""
+    if not config.coded_scheme:
+        return learner
+    from maddpg_tf2.distributed.coded.controller import CodedUpdater
+    return CodedUpdater.from_config(config, learner, list(env.action_space_n))
+
+
 class Trainer:
     def __init__(self, config: Config):
         from maddpg_tf2.envs.make import make_env_for
@@ -139,7 +164,6 @@ class Trainer:
         self.exp_name = exp_name_for(config)
         self.env = make_env_for(config, num_envs=config.num_envs, seed=config.seed)
         self.learner, self.policy = build_agents(config, self.env)
-        from maddpg_tf2.distributed.coded import make_updater
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
         self.rng = np.random.default_rng(config.seed)
         self.replay = _make_replay(Replay, config, self.learner)
@@ -336,7 +360,6 @@ class Trainer:
 
     def _collector(self):
         if self.collector is None:
-            from maddpg_tf2.collectors import make_collector
             self.collector = make_collector(self)
         return self.collector
 

@@ -10,8 +10,7 @@ from typing import List, Optional
 import numpy as np
 import tensorflow as tf
 
-# Layer names of the original (tf.contrib.layers.fully_connected called three times in one scope).
-LAYER_NAMES = ("fully_connected", "fully_connected_1", "fully_connected_2")
+from maddpg_tf2.checkpoint import LAYER_NAMES  # the original's layer names, which the variables carry
 
 
 def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:

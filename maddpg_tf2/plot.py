@@ -16,6 +16,7 @@ from typing import Dict, Mapping, Optional, Sequence
 import numpy as np
 
 from maddpg_tf2 import fileio
+from maddpg_tf2.errors import CurveFileError
 
 # Never open a window, even when a display is around: figures are files here.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -77,10 +78,6 @@ def image_format(path) -> str:
         raise CurveFileError("{}: unknown image extension {!r}; use one of {}".format(
             path, ext, ", ".join(sorted(FORMATS))))
     return FORMATS[ext]
-
-
-class CurveFileError(Exception):
-    """A rewards pickle that is missing, unreadable or not a flat list of numbers."""
 
 
 def load_curve(path) -> list:

@@ -64,8 +64,8 @@ class Replay:
     def add(self, obs_n, act_n, rew, next_obs_n, done, tags=None) -> None:
         """Store one step of every world: obs_n/next_obs_n lists over agents of [E, d_i], act_n of
         [E, k_i], rew and done [E, N]; tags [E, num_tags] when the replay keeps them."""
-        obs = _joint(obs_n)  # [E, D]
-        nxt = _joint(next_obs_n)
+        obs = joint_rows(obs_n)  # [E, D]
+        nxt = joint_rows(next_obs_n)
         envs, S = self._envs, self.rows_per_env
         row = self._write.copy()
         # A world continues its chain when its observation is the next observation stored last step;
@@ -75,7 +75,7 @@ class Replay:
         at = self._at(row)
         self._count += int(np.count_nonzero((self._flags[at][:, 0] & 0x80) == 0))
         self._obs[at] = obs
-        self._act[at] = _joint(act_n)
+        self._act[at] = joint_rows(act_n)
         self._rew[at] = rew
         if self._tag is not None:
             self._tag[at] = tags
@@ -212,6 +212,6 @@ class Replay:
         self._count = int(state["count"])
 
 
-def _joint(parts: List[np.ndarray]) -> np.ndarray:
+def joint_rows(parts: List[np.ndarray]) -> np.ndarray:
     """Concatenate per-agent arrays [E, d_i] into one float32 row block [E, sum d]."""
     return np.concatenate([np.asarray(p, np.float32).reshape(len(p), -1) for p in parts], axis=1)

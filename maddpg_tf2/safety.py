@@ -9,11 +9,7 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from maddpg_tf2.errors import UserError
-
-
-class NonFiniteError(UserError):
-    """A loss or a weight became NaN or infinite: training stops, the last finite checkpoint stays."""
+from maddpg_tf2.errors import NonFiniteError, UserError  # noqa: F401  (NonFiniteError re-exported)
 
 
 def notice(text: str) -> None:

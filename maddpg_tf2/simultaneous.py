@@ -1,11 +1,12 @@
 """Simultaneous agent updates (`--agent-updates simultaneous`): every agent's critic step, actor step
 and target update start from the weights at the start of the round, computed as one batched step.
 
-Per agent the mathematics is learner.update_agent's (same losses, each variable's gradient clipped
-on its own, TF1 Adam, polyak); only the order differs: agent i's critic target uses every target
-actor as it was before the round, not the ones of agents < i already moved. With no chain between
-agents, agents whose networks have the same shapes are stacked along a leading agent axis
-([G, in, out] kernels, batched matmuls), so a round is a few large ops instead of ~100 small ones.
+Per agent the mathematics is the kernel's, as sequential.update_agent composes it (same losses,
+each variable's gradient clipped on its own, TF1 Adam, polyak); only the order differs: agent i's
+critic target uses every target actor as it was before the round, not the ones of agents < i
+already moved. With no chain between agents, agents whose networks have the same shapes are
+stacked along a leading agent axis ([G, in, out] kernels, batched matmuls), so a round is a few
+large ops instead of ~100 small ones.
 
 The step is a pure function of per-agent state (`AgentState`: weights, targets, Adam slots and
 beta powers as tensors) and the joint batch, for any subset of agents, so that a caller which
@@ -24,7 +25,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from maddpg_tf2.learner import METRIC_NAMES, _net_vars, critic_target, standardise
+from maddpg_tf2.distributions import SoftCategorical, open_unit_uniform
+from maddpg_tf2.kernel import METRIC_NAMES, UpdateSettings, critic_target, net_vars, standardise
 from maddpg_tf2.networks import MLP
 
 NETS = ("actor", "critic", "target_actor", "target_critic")
@@ -58,7 +60,7 @@ class AgentSpec:
 
 
 def agent_specs(agents) -> List[AgentSpec]:
-    """AgentSpec per learner.AgentNets (the built-in MLPs: the stacked forward pass is theirs)."""
+    """AgentSpec per kernel.AgentNets (the built-in MLPs: the stacked forward pass is theirs)."""
     for a in agents:
         if not all(isinstance(net, MLP) for net in (a.actor, a.critic, a.target_actor, a.target_critic)):
             raise ValueError("simultaneous agent updates need the built-in MLP networks; a custom model "
@@ -69,9 +71,9 @@ def agent_specs(agents) -> List[AgentSpec]:
 
 
 def agent_variables(agent) -> Dict[str, object]:
-    """The variables of one learner.AgentNets in the AgentState layout."""
-    return {"actor": _net_vars(agent.actor), "critic": _net_vars(agent.critic),
-            "target_actor": _net_vars(agent.target_actor), "target_critic": _net_vars(agent.target_critic),
+    """The variables of one kernel.AgentNets in the AgentState layout."""
+    return {"actor": net_vars(agent.actor), "critic": net_vars(agent.critic),
+            "target_actor": net_vars(agent.target_actor), "target_critic": net_vars(agent.target_critic),
             "actor_m": agent.actor_opt.m, "actor_v": agent.actor_opt.v,
             "critic_m": agent.critic_opt.m, "critic_v": agent.critic_opt.v,
             "actor_beta1_power": agent.actor_opt.beta1_power, "actor_beta2_power": agent.actor_opt.beta2_power,
@@ -159,14 +161,13 @@ def _polyak(online, target, tau):
 def _sample_stacked(dists, params, seeds, temperature):
     """Row k of params [K, B, p] sampled by dists[k] with seeds[k], as dist.sample would; the
     original's soft categorical sample as one stacked softmax (same numbers, fewer ops)."""
-    from maddpg_tf2.distributions import SoftCategorical, _uniform
     plain = all(type(d) is SoftCategorical and d.estimator is None for d in dists) and \
         len({d.temperature for d in dists}) == 1
     if not plain:
         return tf.stack([d.sample(params[k], s, temperature) for k, (d, s) in enumerate(zip(dists, seeds))])
     t = dists[0].temperature if temperature is None else temperature
     shape = tf.shape(params)[1:]
-    u = tf.stack([_uniform(shape, params.dtype, s) for s in seeds])
+    u = tf.stack([open_unit_uniform(shape, params.dtype, s) for s in seeds])
     return tf.nn.softmax((params - tf.math.log(-tf.math.log(u))) / t, axis=-1)
 
 
@@ -186,20 +187,29 @@ def _groups(keys: Sequence, members: Sequence[int], stack: bool = True) -> List[
 
 
 def simultaneous_update(specs: Sequence[AgentSpec], state_n: Sequence[AgentState], batch: dict,
-                        subset: Sequence[int], hp, seeds, temperature=None, stack: bool = True
+                        subset: Sequence[int], hp: UpdateSettings, seeds, temperature=None, stack: bool = True
                         ) -> Tuple[Dict[int, AgentState], Dict[str, tf.Tensor]]:
     """The simultaneous update of the agents in `subset`, all from the pre-round `state_n`.
 
-    specs: AgentSpec per agent (all N); state_n: AgentState per agent (all N: every target actor
-    enters the critic targets); batch: the joint arrays as Replay gives them, indexed by the agent
-    being updated: obs / next_obs [N, B, sum obs dims], act [N, B, sum act dims], rew / done [N, B, N]
-    (only the rows of `subset` are read; or M = len(subset) rows, those of the subset in its order); hp: learner.UpdateSettings; seeds: int32 [N, N + 1, 2],
-    seeds[i, j] for agent j's target action in agent i's critic target, seeds[i, N] for agent i's
-    fresh action in its actor step (the order in which update_agent draws them, so both modes can
-    be compared exactly; an agent's noise does not depend on which other agents are in `subset`).
-    stack: agents of the same shapes as one stack of batched ops (True), or every agent as its own
-    chain of plain ops, the chains independent of each other (False); same numbers either way.
-    Returns ({i: updated AgentState}, metrics named as update_agent's).
+    Args:
+        specs: AgentSpec per agent (all N).
+        state_n: AgentState per agent (all N: every target actor enters the critic targets).
+        batch: The joint arrays as Replay gives them, indexed by the agent being updated: obs /
+            next_obs [N, B, sum obs dims], act [N, B, sum act dims], rew / done [N, B, N] (only the
+            rows of `subset` are read; or M = len(subset) rows, those of the subset in its order).
+        subset: The agents to update.
+        hp: The update's settings (kernel.UpdateSettings).
+        seeds: int32 [N, N + 1, 2]: seeds[i, j] for agent j's target action in agent i's critic
+            target, seeds[i, N] for agent i's fresh action in its actor step (the order in which
+            sequential.update_agent draws them, so both modes can be compared exactly; an agent's
+            noise does not depend on which other agents are in `subset`).
+        temperature: The estimator's temperature this round (None: the distributions' own).
+        stack: Agents of the same shapes as one stack of batched ops (True), or every agent as its
+            own chain of plain ops, the chains independent of each other (False); same numbers
+            either way.
+
+    Returns:
+        ({i: updated AgentState}, metrics named as sequential.update_agent's).
     """
     n = len(specs)
     subset = [int(i) for i in subset]

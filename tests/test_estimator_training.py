@@ -12,7 +12,8 @@ from maddpg_tf2.cli import parse_config
 from maddpg_tf2.config import Config
 from maddpg_tf2.estimators import tags_temperature
 from maddpg_tf2.grad_variance import GradVarianceProbe
-from maddpg_tf2.learner import Learner, _net_vars
+from maddpg_tf2.kernel import net_vars
+from maddpg_tf2.learner import Learner
 from maddpg_tf2.policy import Policy
 
 N, B, OBS, K = 2, 32, [3, 4], 5
@@ -78,10 +79,10 @@ def test_actor_and_critic_learning_rates_are_separate():
     # each network is its own learning rate.
     lrn = make_learner(actor_lr=1e-2, critic_lr=1e-4)
     a = lrn.agents[0]
-    actor0, critic0 = _values(_net_vars(a.actor)), _values(_net_vars(a.critic))
+    actor0, critic0 = _values(net_vars(a.actor)), _values(net_vars(a.critic))
     lrn.train_step(make_batch())
-    assert _max_move(actor0, _net_vars(a.actor)) == pytest.approx(1e-2, rel=1e-3)
-    assert _max_move(critic0, _net_vars(a.critic)) == pytest.approx(1e-4, rel=1e-3)
+    assert _max_move(actor0, net_vars(a.actor)) == pytest.approx(1e-2, rel=1e-3)
+    assert _max_move(critic0, net_vars(a.critic)) == pytest.approx(1e-4, rel=1e-3)
 
 
 def test_policy_regulariser_weight_enters_the_actor_loss():
@@ -99,19 +100,19 @@ def test_gradient_clip_bounds_the_step():
     # A clip of 1e-12 leaves Adam a gradient far below its eps (1e-8): the step all but vanishes.
     lrn, free = make_learner(grad_clip=1e-12), make_learner(grad_clip=None)
     a, b = lrn.agents[0], free.agents[0]
-    before_a, before_b = _values(_net_vars(a.critic)), _values(_net_vars(b.critic))
+    before_a, before_b = _values(net_vars(a.critic)), _values(net_vars(b.critic))
     lrn.train_step(make_batch())
     free.train_step(make_batch())
-    assert _max_move(before_a, _net_vars(a.critic)) < 1e-5 * lrn.config.lr
-    assert _max_move(before_b, _net_vars(b.critic)) == pytest.approx(free.config.lr, rel=1e-3)
+    assert _max_move(before_a, net_vars(a.critic)) < 1e-5 * lrn.config.lr
+    assert _max_move(before_b, net_vars(b.critic)) == pytest.approx(free.config.lr, rel=1e-3)
 
 
 def test_soft_update_size_sets_the_polyak_step():
     lrn = make_learner(tau=0.25)
     a = lrn.agents[1]
-    old = _values(_net_vars(a.target_critic))
+    old = _values(net_vars(a.target_critic))
     lrn.train_step(make_batch())
-    for t, o, v in zip(_net_vars(a.target_critic), old, _net_vars(a.critic)):
+    for t, o, v in zip(net_vars(a.target_critic), old, net_vars(a.critic)):
         np.testing.assert_allclose(t.numpy(), 0.75 * o + 0.25 * v.numpy(), atol=1e-6)
 
 
@@ -208,7 +209,7 @@ def test_grad_variance_is_finite_and_positive_for_gumbel_and_stgs():
         for v in out[name].values():
             assert np.isfinite(v) and v > 0
         # norm variance is the trace: P times the per-parameter mean
-        p = sum(int(np.prod(v.shape)) for v in _net_vars(make_learner().agents[0].actor))
+        p = sum(int(np.prod(v.shape)) for v in net_vars(make_learner().agents[0].actor))
         assert out[name]["grad_var/norm_0"] == pytest.approx(p * out[name]["grad_var/elementwise_0"], rel=1e-4)
 
 

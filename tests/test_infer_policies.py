@@ -14,7 +14,8 @@ from maddpg_tf2.distributions import Bernoulli, DiagGaussian, SoftCategorical, S
 from maddpg_tf2.estimators import make_estimator
 from maddpg_tf2.inference import (PolicyInference, approximation_loss, concrete_log_prob, entropy,
                                   kl_divergence, log_prob)
-from maddpg_tf2.learner import Learner, UpdateSettings
+from maddpg_tf2.kernel import UpdateSettings
+from maddpg_tf2.learner import Learner
 from maddpg_tf2.networks import MLP
 
 c = tf.constant

@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from maddpg_tf2.config import Config
-from maddpg_tf2.learner import (Adam, Learner, actor_loss, clip_per_variable, critic_loss, critic_target,
-                                polyak_update)
+from maddpg_tf2.kernel import Adam, actor_loss, clip_per_variable, critic_loss, critic_target, polyak_update
+from maddpg_tf2.learner import Learner
 from maddpg_tf2.networks import MLP, mlp_forward_np
 
 
@@ -161,9 +161,9 @@ def test_joint_batch_gives_the_same_round_as_per_agent_lists():
 
 
 def test_columns_are_each_agents_block():
-    from maddpg_tf2.learner import _columns
+    from maddpg_tf2.kernel import columns
     act = tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
-    assert [c.numpy().tolist() for c in _columns(act, [2, 3, 1])] == [[[1, 2]], [[3, 4, 5]], [[6]]]
+    assert [c.numpy().tolist() for c in columns(act, [2, 3, 1])] == [[[1, 2]], [[3, 4, 5]], [[6]]]
 
 
 @pytest.mark.parametrize("jit", [False, True])

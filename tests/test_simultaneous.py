@@ -13,7 +13,9 @@ import tensorflow as tf
 from maddpg_tf2 import checkpoint
 from maddpg_tf2 import simultaneous as sim
 from maddpg_tf2.config import Config
-from maddpg_tf2.learner import Learner, update_agent, _columns
+from maddpg_tf2.kernel import columns
+from maddpg_tf2.learner import Learner
+from maddpg_tf2.sequential import update_agent
 
 B = 32
 
@@ -42,8 +44,8 @@ def set_state(lrn, states):
 
 def agent_batch(lrn, batch, i):
     obs, act, next_obs = (tf.constant(batch[k][i]) for k in ("obs", "act", "next_obs"))
-    return {"obs": obs, "next_obs": next_obs, "obs_n": _columns(obs, lrn.obs_dims),
-            "act_n": _columns(act, lrn.act_dims), "next_obs_n": _columns(next_obs, lrn.obs_dims),
+    return {"obs": obs, "next_obs": next_obs, "obs_n": columns(obs, lrn.obs_dims),
+            "act_n": columns(act, lrn.act_dims), "next_obs_n": columns(next_obs, lrn.obs_dims),
             "rew": tf.constant(batch["rew"][i][:, i]), "done": tf.constant(batch["done"][i][:, i])}
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from maddpg_tf2.collectors import EnvCollector, Step
 from maddpg_tf2.errors import UserError
-from maddpg_tf2.replay import _joint  # per-agent arrays -> one float32 row block, as the replay stores it
+from maddpg_tf2.replay import joint_rows as _joint  # per-agent arrays -> one float32 row block, as the replay stores it
 
 MAX_CONSECUTIVE_LOSSES = 40  # an explorer that dies this often in a row is broken, not unlucky
 

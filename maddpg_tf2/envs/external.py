@@ -24,13 +24,9 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from maddpg_tf2.envs.base import BatchedEnv
-from maddpg_tf2.errors import UserError
+from maddpg_tf2.errors import MissingExtraError, UnknownScenarioError, UserError
 
 _EXTRAS = {"pettingzoo": "pettingzoo", "mpe2": "pettingzoo", "gymnasium": "gymnasium", "pygame": "gymnasium"}
-
-
-class MissingExtraError(UserError):
-    """An optional package is not installed."""
 
 
 def require(module: str, extra: str):
@@ -131,12 +127,10 @@ class PettingZooBatch(BatchedEnv):
             if missing in _EXTRAS and not _installed(missing):  # the package is absent, not a module in it
                 raise MissingExtraError(f"{missing} is not installed; install the extra: "
                                         f"pip install -e \".[{_EXTRAS[missing]}]\"") from None
-            from maddpg_tf2.envs.make import UnknownScenarioError
             raise UnknownScenarioError(f"unknown PettingZoo env module {module!r} ({e}); pass "
                                        f"pettingzoo:MODULE with MODULE importable and defining parallel_env, "
                                        f"e.g. pettingzoo:mpe2.simple_spread_v3") from None
         if not callable(getattr(mod, "parallel_env", None)):
-            from maddpg_tf2.envs.make import UnknownScenarioError
             raise UnknownScenarioError(f"PettingZoo module {module!r} defines no parallel_env(**kwargs); "
                                        f"pass a module that does, e.g. pettingzoo:mpe2.simple_spread_v3")
         self.name = module
@@ -249,7 +243,6 @@ class GymnasiumBatch(BatchedEnv):
             raise MissingExtraError(f"{env_id} needs a package that is not installed ({str(e).splitlines()[0]}); "
                                     f"install the extra: pip install -e \".[gymnasium]\" (and the env's own)") from None
         except gym.error.Error as e:
-            from maddpg_tf2.envs.make import UnknownScenarioError
             raise UnknownScenarioError(f"unknown Gymnasium env id {env_id!r} ({e}); pass gymnasium:ID with a "
                                        f"registered id, e.g. gymnasium:Pendulum-v1") from None
         except TypeError as e:

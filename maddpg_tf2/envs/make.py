@@ -5,19 +5,10 @@ import os
 from typing import Optional
 
 from maddpg_tf2.envs.adapter import ObjectEnvBatch
-from maddpg_tf2.errors import UserError
+from maddpg_tf2.errors import ScenarioCodeError, UnknownScenarioError  # noqa: F401  (re-exported)
 from maddpg_tf2.envs.base import BatchedEnv
 from maddpg_tf2.envs.particle import ParticleEnv
 from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
-
-
-class UnknownScenarioError(ValueError):
-    """The scenario is neither a built-in name nor an existing scenario file."""
-
-
-class ScenarioCodeError(UserError):
-    """A function of the user's scenario file raised: one line naming the file, the function, the
-    line and the error (the chained exception keeps the traceback for --debug)."""
 
 
 def _guarded(path: str, name: str, fn):

@@ -11,7 +11,7 @@ which has the same sampling semantics and a seeded numpy mirror.)
 import numpy as np
 import tensorflow as tf
 
-from maddpg_tf2.distributions import _space_kind, multi_discrete_bounds
+from maddpg_tf2.distributions import space_kind, multi_discrete_bounds
 
 
 def _uniform(shape):
@@ -314,7 +314,7 @@ class BernoulliPdType(PdType):
 
 
 def make_pdtype(ac_space):
-    kind = _space_kind(ac_space)
+    kind = space_kind(ac_space)
     if kind == "box":
         assert len(ac_space.shape) == 1
         return DiagGaussianPdType(ac_space.shape[0])

@@ -1,6 +1,6 @@
 """MADDPGAgentTrainer with the original's interface, on maddpg_tf2's networks and update.
 
-Each trainer owns one agent's actor, critic, targets and optimizers (maddpg_tf2.learner.AgentNets) and
+Each trainer owns one agent's actor, critic, targets and optimizers (maddpg_tf2.kernel.AgentNets) and
 its own ReplayBuffer. `update(agents, t)` follows the original's schedule and mathematics: nothing until
 the buffer holds batch_size * max_episode_len transitions, then one update when t % 100 == 0, from a
 batch of indices drawn by this agent and read from every agent's buffer; it returns
@@ -34,10 +34,11 @@ from maddpg.common.layers import TF1Model
 from maddpg.trainer.replay_buffer import ReplayBuffer
 from maddpg_tf2.checkpoint import original_optimizer_names
 from maddpg_tf2.distributions import make_distribution
-from maddpg_tf2.learner import (AgentNets, UpdateSettings, _net_vars, actor_loss, clip_per_variable,
-                                critic_input, critic_loss, polyak_update, q_value, update_agent)
+from maddpg_tf2.kernel import (AgentNets, UpdateSettings, actor_loss, clip_per_variable, critic_input, critic_loss,
+                               net_vars, polyak_update, q_value)
 from maddpg_tf2.networks import LAYER_NAMES, MLP, mlp_forward_np
 from maddpg_tf2.seeding import tf_generator
+from maddpg_tf2.sequential import update_agent
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _net_factory(model, num_units):
         if tuple(out.shape) != (1, out_dim):
             raise ValueError("model %r built a network with output shape %s for one input; expected "
                              "[batch, %d]" % (model, list(out.shape), out_dim))
-        if not _net_vars(net):
+        if not net_vars(net):
             raise ValueError("model %r built a network without trainable variables" % (model,))
         return net
     return make_net
@@ -157,7 +158,7 @@ class MADDPGAgentTrainer(AgentTrainer):
 
         @tf.function(autograph=False)
         def q_step(obs_n, act_n, target):
-            critic_vars = _net_vars(nets.critic)
+            critic_vars = net_vars(nets.critic)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(critic_vars)
                 loss = critic_loss(q_value(nets.critic, critic_input(i, obs_n, act_n, nets.local_q)), target)
@@ -167,7 +168,7 @@ class MADDPGAgentTrainer(AgentTrainer):
 
         @tf.function(autograph=False)
         def p_step(obs_n, act_n):
-            actor_vars = _net_vars(nets.actor)
+            actor_vars = net_vars(nets.actor)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(actor_vars)
                 params = nets.actor(obs_n[i])
@@ -192,11 +193,11 @@ class MADDPGAgentTrainer(AgentTrainer):
             return loss
 
         def p_update():
-            polyak_update(_net_vars(nets.actor), _net_vars(nets.target_actor), hp.tau)
+            polyak_update(net_vars(nets.actor), net_vars(nets.target_actor), hp.tau)
             me._np_weights.clear()
 
         def q_update():
-            polyak_update(_net_vars(nets.critic), _net_vars(nets.target_critic), hp.tau)
+            polyak_update(net_vars(nets.critic), net_vars(nets.target_critic), hp.tau)
 
         self.act, self.q_train, self.p_train = act, q_train, p_train
         self.p_update, self.q_update = p_update, q_update
@@ -249,7 +250,7 @@ class MADDPGAgentTrainer(AgentTrainer):
         layer_names = {}
         for scope, net in zip(NET_SCOPES, (nets.actor, nets.target_actor, nets.critic, nets.target_critic)):
             layer_names[scope] = names = _layer_names(net, scope)
-            for n, v in zip(names, _net_vars(net)):
+            for n, v in zip(names, net_vars(net)):
                 out[f"{name}/{scope}/{n}"] = v
         out.update(original_optimizer_names(name, layer_names, nets.actor_opt, nets.critic_opt))
         return out
@@ -273,7 +274,7 @@ def _layer_names(net, scope):
     if isinstance(net, TF1Model):
         return [n[len(scope) + 1:] if n.startswith(scope + "/") else n for n in net.store]
     names, seen = [], set()
-    for v in _net_vars(net):
+    for v in net_vars(net):
         base = getattr(v, "path", None) or v.name.split(":")[0]
         n, k = base, 1
         while n in seen:

@@ -4,16 +4,14 @@ import importlib.util
 import itertools
 import os
 
+from maddpg_tf2.errors import ScenarioError  # noqa: F401  (the name this package has always offered)
+
 BUILTIN_SCENARIOS = (
     'simple', 'simple_adversary', 'simple_crypto', 'simple_push', 'simple_reference',
     'simple_speaker_listener', 'simple_spread', 'simple_tag', 'simple_world_comm',
 )
 
 _user_module_ids = itertools.count()
-
-
-class ScenarioError(ValueError):
-    """An unknown scenario name, or a scenario file that cannot be used."""
 
 
 def load(name):

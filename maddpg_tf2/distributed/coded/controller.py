@@ -154,7 +154,7 @@ class CodedUpdater:
 
     def _apply(self, x: np.ndarray) -> Dict[str, float]:
         """Write the decoded states into the driver's Learner, as its own train_step would leave it."""
-        from maddpg_tf2.learner import METRIC_NAMES
+        from maddpg_tf2.kernel import METRIC_NAMES
 
         lengths = self.layout.lengths
         rows = [self.layout.from_answer(i, x[i]) for i in range(len(lengths))]  # state, then metrics

@@ -82,7 +82,8 @@ class CodedLearner:
     def _make_step(self, i: int):
         import tensorflow as tf
 
-        from maddpg_tf2.learner import METRIC_NAMES, _columns, update_agent
+        from maddpg_tf2.kernel import METRIC_NAMES, agent_batch_from_joint
+        from maddpg_tf2.sequential import update_agent
 
         L = self.learner
 
@@ -93,10 +94,8 @@ class CodedLearner:
                 draws[0] += 1
                 return seed + tf.constant([0, draws[0]], tf.int32)
 
-            batch_i = {"obs": joint["obs"], "next_obs": joint["next_obs"],
-                       "obs_n": _columns(joint["obs"], L.obs_dims), "act_n": _columns(joint["act"], L.act_dims),
-                       "next_obs_n": _columns(joint["next_obs"], L.obs_dims),
-                       "rew": joint["rew"], "done": joint["done"]}
+            batch_i = agent_batch_from_joint(joint["obs"], joint["act"], joint["next_obs"], joint["rew"],
+                                             joint["done"], L.obs_dims, L.act_dims)
             metrics = update_agent(i, L.agents, batch_i, L.settings, next_seed, L.temperature())
             values = tf.stack([tf.cast(metrics[f"{name}_{i}"], tf.float32) for name in METRIC_NAMES])
             return tf.concat([self.layout.flat(i), values], axis=0)

@@ -12,13 +12,13 @@ from typing import List, Sequence
 import numpy as np
 import tensorflow as tf
 
-from maddpg_tf2.learner import METRIC_NAMES, _net_vars
+from maddpg_tf2.kernel import METRIC_NAMES, net_vars
 
 
 def agent_state_vars(agent) -> List[tf.Variable]:
     a, c = agent.actor_opt, agent.critic_opt
-    return (_net_vars(agent.actor) + _net_vars(agent.critic) + _net_vars(agent.target_actor)
-            + _net_vars(agent.target_critic) + list(a.m) + list(a.v) + list(c.m) + list(c.v)
+    return (net_vars(agent.actor) + net_vars(agent.critic) + net_vars(agent.target_actor)
+            + net_vars(agent.target_critic) + list(a.m) + list(a.v) + list(c.m) + list(c.v)
             + [a.beta1_power, a.beta2_power, c.beta1_power, c.beta2_power])
 
 
@@ -32,7 +32,7 @@ class StateLayout:
         self.shapes_n = [[tuple(v.shape) for v in vs] for vs in self.vars_n]
         self.sizes_n = [[int(np.prod(s)) for s in shapes] for shapes in self.shapes_n]
         self.lengths = [sum(sizes) for sizes in self.sizes_n]  # state only, without metrics
-        self.actor_counts = [len(_net_vars(a.actor)) for a in learner.agents]
+        self.actor_counts = [len(net_vars(a.actor)) for a in learner.agents]
         self._place_in_answers(len(METRIC_NAMES))
         # Adam's second moments: decoding can leave -1e-16 where a v is 0, and sqrt(v) would be NaN.
         self.nonnegative_n = []

@@ -4,6 +4,7 @@ killed mid-round does not stop the run, and the command line trains with it."""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -163,12 +164,12 @@ def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
 @pytest.mark.parametrize("argv,message", [
     (["--coded-scheme", "mds", "--learners", "3", "--stragglers", "3"], "--stragglers 3 must be smaller than --learners 3"),
     (["--stragglers", "1"], "--stragglers needs --coded-scheme"),
-    (["--coded-scheme", "ldpc", "--learners", "0"], "--learners must be a positive integer"),
-    (["--coded-scheme", "mds", "--straggler-delay", "-1", "--stragglers", "1"], "--straggler-delay must be 0 or more"),
-    (["--coded-scheme", "mds", "--round-timeout", "0"], "--round-timeout must be positive"),
+    (["--coded-scheme", "ldpc", "--learners", "0"], "--learners must be a whole number in 1..1024"),
+    (["--coded-scheme", "mds", "--straggler-delay", "-1", "--stragglers", "1"], "--straggler-delay must be a number in [0, 86400]"),
+    (["--coded-scheme", "mds", "--round-timeout", "0"], "--round-timeout must be a number in (0, 86400]"),
 ])
 def test_bad_combinations_are_one_line_errors(argv, message):
-    with pytest.raises(UsageError, match=message.replace("-", r"\-")):
+    with pytest.raises(UsageError, match=re.escape(message)):
         parse_config(argv)
 
 

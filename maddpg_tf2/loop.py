@@ -138,6 +138,7 @@ class Trainer:
         self.config = config
         self.exp_name = exp_name_for(config)
         self.env = make_env_for(config, num_envs=config.num_envs, seed=config.seed)
+        _check_memory(config, self.env)  # before any network or the replay is built
         self.learner, self.policy = build_agents(config, self.env)
         from maddpg_tf2.distributed.coded import make_updater
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
@@ -393,20 +394,32 @@ def _env_rng_state(env):
     return env.rng_state() if hasattr(env, "rng_state") else None
 
 
-def _make_replay(Replay, config: Config, learner):
-    """The replay, or one line saying why it cannot fit in this machine's memory."""
+def _check_memory(config: Config, env) -> None:
+    """One line instead of a silent kill by the kernel when this run cannot fit in memory."""
+    from maddpg_tf2.distributions import make_distribution
+    from maddpg_tf2.replay import replay_nbytes
     from maddpg_tf2.safety import check_memory
 
+    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
+    dists = [make_distribution(s, box=config.box_policy) for s in env.action_space_n]
+    act_dims = [d.action_size for d in dists]
+    replay = replay_nbytes(config.buffer_size, obs_dims, act_dims, _replay_worlds(config),
+                           config.max_episode_len, len(obs_dims) if config.ensemble_size > 1 else 0)
+    check_memory(config, obs_dims, act_dims, [d.param_size for d in dists], replay)
+
+
+def _replay_worlds(config: Config) -> int:
+    return config.num_envs * max(1, config.explorers)  # explorers: K*E worlds share the replay
+
+
+def _make_replay(Replay, config: Config, learner):
+    """The replay, or one line saying why it cannot be allocated."""
     try:
-        replay = Replay(config.buffer_size, learner.obs_dims, learner.act_dims,
-                        num_envs=config.num_envs * max(1, config.explorers),  # explorers: K*E worlds
-                        episode_len=config.max_episode_len,
-                        num_tags=learner.n if config.ensemble_size > 1 else 0)
+        return Replay(config.buffer_size, learner.obs_dims, learner.act_dims, num_envs=_replay_worlds(config),
+                      episode_len=config.max_episode_len, num_tags=learner.n if config.ensemble_size > 1 else 0)
     except (MemoryError, ValueError) as e:
         raise UserError(f"the replay of --buffer-size {config.buffer_size} cannot be allocated ({e}); "
                         f"pass a smaller --buffer-size") from None
-    check_memory(config, learner.obs_dims, learner.act_dims, replay.nbytes)
-    return replay
 
 
 def _guard_save_dir(config: Config, learner):

@@ -100,34 +100,89 @@ def check_learner(learner, update_round: int) -> None:
 
 # ----------------------------------------------------------------------------- memory
 
-def physical_memory() -> Optional[int]:
+def available_memory() -> Optional[int]:
+    """Bytes this process can still take: the kernel's MemAvailable, lowered by a cgroup (container)
+    limit; None where neither can be read (the check is then skipped)."""
+    found = []
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit != "max" and int(limit) < 2**60:
+            found.append(max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    if not found:
+        try:
+            import psutil
+            found.append(int(psutil.virtual_memory().available))
+        except Exception:  # psutil missing or unsupported here: no check rather than a wrong one
+            return None
+    return min(found)
 
 
-def check_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], replay_bytes: int) -> None:
-    """The replay, the networks (4 per agent plus Adam's two slots per online weight) and one round's
-    batches must fit in this machine's memory; otherwise fail now with the numbers."""
-    total = physical_memory()
-    if total is None:
-        return
-    u, n = config.num_units, len(obs_dims)
+def mlp_params(in_dim: int, units: int, out_dim: int) -> int:
+    """Weights and biases of networks.MLP (two hidden layers)."""
+    return in_dim * units + units + units * units + units + units * out_dim + out_dim
+
+
+def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], param_dims: Sequence[int],
+                    replay_bytes: int) -> Dict[str, int]:
+    """Bytes a training run takes, by part, before anything is built.
+
+    networks: per agent an actor (obs -> param_dims) and a critic (all observations and actions, or
+    its own for ddpg), each held 5 times in float32: online, target, Adam's two slots and one
+    gradient; K sub-policies of an ensemble and N-1 inferred policies add actors. init: numpy draws
+    the largest kernel in float64 once. activations: one update's two hidden layers of B x units,
+    kept for the backward pass, in the n + 4 forward passes of an agent's update (critic, target
+    critic, the n target actors, the actor and the critic again), all agents at once when simultaneous.
+    batches: the sampled arrays and their tensors.
+    """
+    u, n, B = config.num_units, len(obs_dims), config.batch_size
     d_obs, d_act = sum(obs_dims), sum(act_dims)
-    nets = 0
-    for o, a in zip(obs_dims, act_dims):
-        actor = o * u + u * u + u * a + 2 * u + a
-        critic = (d_obs + d_act) * u + u * u + u + 2 * u + 1
-        nets += 4 * (actor + critic) * 4  # online + target + two Adam slots, float32
-    batches = n * config.batch_size * (2 * d_obs + d_act + 2 * n) * 4 * 3  # arrays, tensors, gradients
+    policies = config.agent_policies(n)
+    params = 0
+    for i, (o, a, p) in enumerate(zip(obs_dims, act_dims, param_dims)):
+        critic_in = o + a if policies[i] == "ddpg" else d_obs + d_act
+        actors = config.ensemble_size + ((n - 1) if config.infer_policies else 0)
+        params += actors * mlp_params(o, u, p) + mlp_params(critic_in, u, 1)
+    networks = 5 * 4 * params
+    init = 8 * max(u * u, (d_obs + d_act) * u)
+    agents_at_once = n if config.agent_updates == "simultaneous" else 1
+    activations = agents_at_once * (n + 4) * 2 * B * u * 4 * 2  # forward values and their gradients
+    batches = n * B * (2 * d_obs + d_act + 2 * n) * 4 * 3
     if config.gradient_estimator == "grmck":  # rao_k conditional Gumbel draws per action
-        batches += n * config.rao_k * config.batch_size * max(act_dims) * 4 * 3
-    need = replay_bytes + nets + batches
-    if need > 0.9 * total:
-        raise UserError(
-            f"this run needs about {need / 2**30:.1f} GiB (replay {replay_bytes / 2**30:.1f} GiB from --buffer-size "
-            f"{config.buffer_size}, networks {nets / 2**30:.1f} GiB from --num-units {u}, batches "
-            f"{batches / 2**30:.1f} GiB from --batch-size {config.batch_size} and --rao-k) but the machine has "
-            f"{total / 2**30:.1f} GiB; pass smaller values")
+        batches += n * config.rao_k * B * max(act_dims) * 4 * 3
+    return {"networks": networks, "init": init, "activations": activations, "batches": batches,
+            "replay": int(replay_bytes)}
 
+
+# Which flag makes each part smaller.
+_LOWER = {"networks": "--num-units", "init": "--num-units", "activations": "--batch-size (or --num-units)",
+          "batches": "--batch-size", "replay": "--buffer-size"}
+
+
+def check_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], param_dims: Sequence[int],
+                 replay_bytes: int, available: Optional[int] = None) -> Dict[str, int]:
+    """Refuse, in one line, a run whose estimate exceeds the memory available now (before anything
+    is built: the kernel would otherwise kill it silently). Returns the estimate."""
+    parts = estimate_memory(config, obs_dims, act_dims, param_dims, replay_bytes)
+    available = available_memory() if available is None else available
+    need = sum(parts.values())
+    if available is not None and need > available:
+        biggest = max(parts, key=parts.get)
+        gib = lambda b: f"{b / 2**30:.1f} GiB"  # noqa: E731
+        raise UserError(
+            f"this run needs about {gib(need)} of memory (networks with Adam {gib(parts['networks'])} from "
+            f"--num-units {config.num_units}, activations {gib(parts['activations'])} from --batch-size "
+            f"{config.batch_size}, replay {gib(parts['replay'])} from --buffer-size {config.buffer_size}) but "
+            f"{gib(available)} is available; lower {_LOWER[biggest]}")
+    return parts

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2 import fileio
-from maddpg_tf2.errors import CheckpointError  # noqa: F401  (defined below both modules; re-exported)
+from maddpg_tf2.errors import CheckpointError, SaveError  # noqa: F401  (defined below both modules; re-exported)
 from maddpg_tf2.networks import LAYER_NAMES
 
 META_FILE = "meta.json"
@@ -215,19 +215,64 @@ def save(directory: str, learner, extra: Optional[dict] = None, replay=None,
     manager = tf.train.CheckpointManager(ckpt, directory, max_to_keep=max_to_keep, checkpoint_name=PREFIX)
     number = max([_number(p) for p in manager.checkpoints] + [0]) + 1
     stem = os.path.join(directory, f"{PREFIX}-{number}")
-    # The description travels with its checkpoint: meta.json alone, rewritten before the tensors, could
-    # describe a new configuration while the state file still names the old checkpoint.
-    fileio.write_text(stem + ".meta.json", meta_text)
-    if extra is not None:
-        fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
-    if replay is not None:
-        with fileio.atomic_path(stem + ".replay.npz") as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, **replay.state_dict())
-    path = manager.save(checkpoint_number=number)
-    fileio.write_text(meta_path, meta_text)
+    try:
+        # The description travels with its checkpoint: meta.json alone, rewritten before the tensors, could
+        # describe a new configuration while the state file still names the old checkpoint.
+        fileio.write_text(stem + ".meta.json", meta_text)
+        if extra is not None:
+            fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
+        if replay is not None:
+            with fileio.atomic_path(stem + ".replay.npz") as tmp:
+                with open(tmp, "wb") as f:
+                    np.savez(f, **replay.state_dict())
+        path = manager.save(checkpoint_number=number)
+        fileio.write_text(meta_path, meta_text)
+    except (OSError, tf.errors.OpError) as e:
+        raise _save_failed(directory, stem, e, learner, replay) from None
     _remove_orphans(directory, manager.checkpoints)
     return path
+
+
+def _save_failed(directory: str, stem: str, error: BaseException, learner, replay) -> SaveError:
+    """Remove what the failed save wrote (unless TensorFlow's state file already names it: then it
+    is complete) and say, in one line, where and why; the previous checkpoint stays the latest."""
+    import errno
+    import shutil
+
+    complete = _latest_native(directory) == stem
+    if not complete:
+        for path in glob.glob(glob.escape(stem) + ".*") + glob.glob(glob.escape(stem) + "_temp*"):
+            try:
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+            except OSError:
+                pass
+    remove_stale_temporaries(directory)
+    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+    full = (getattr(error, "errno", None) == errno.ENOSPC or "No space left" in str(error)
+            or isinstance(error, tf.errors.ResourceExhaustedError))
+    previous = _latest_native(directory)
+    kept = (f"{os.path.basename(stem)} was written; only meta.json could not be updated" if complete else
+            f"the previous checkpoint ({os.path.basename(previous)}) is intact and still the latest" if previous
+            else "no checkpoint was saved there")
+    if not full:
+        return SaveError(f"could not save the checkpoint to {directory}: {text}; {kept}; check the folder is "
+                         f"writable or pass another --save-dir")
+    need = sum(int(np.prod(v.shape)) * v.dtype.size for v in learner.variables)
+    if replay is not None:
+        need += sum(np.asarray(a).nbytes for a in replay.state_dict().values())
+    try:
+        free = f", {_size(shutil.disk_usage(directory).free)} free"
+    except OSError:
+        free = ""
+    return SaveError(f"no space left on the device of {directory} to save the checkpoint (it needs about "
+                     f"{_size(need)}{free}); {kept}; free some space or pass another --save-dir")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
 
 
 def _remove_orphans(directory: str, kept: List[str]) -> None:

@@ -10,6 +10,11 @@ class CheckpointError(UserError):
     """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
 
 
+class SaveError(UserError):
+    """A checkpoint could not be written (disk full, permissions): its partial files are removed and
+    the previous checkpoint stays the latest, intact."""
+
+
 def user_errors() -> tuple:
     """Every library exception type that means bad user input (imported lazily: they live in the
     modules that raise them)."""

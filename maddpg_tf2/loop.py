@@ -19,7 +19,7 @@ import numpy as np
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.agents import build_agents, exp_name_for
-from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
+from maddpg_tf2.safety import NonFiniteError, check_metrics, check_step, check_weights
 
 
 @dataclass
@@ -310,7 +310,7 @@ class Trainer:
         self._episode_sums = (ep_reward, ep_agent_reward)
         while p.completed < c.num_episodes and stop["signal"] is None:
             s = collector.step(random=warmup_left > 0)
-            check_rewards(s.rew, p.train_step)
+            check_step(s.obs_n, s.next_obs_n, s.rew, p.train_step)
             if s.lost is not None:  # worlds restarted under the collector: their episodes are dropped
                 ep_reward[s.lost] = 0.0
                 ep_agent_reward[s.lost] = 0.0

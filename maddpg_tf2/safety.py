@@ -84,9 +84,33 @@ def check_weights(weights_n: Sequence[Sequence[np.ndarray]], what: str, update_r
 def check_rewards(rew: np.ndarray, train_step: int) -> None:
     """Rewards [E, N] must be finite in float32, which the replay stores (one reduction per step)."""
     if not np.abs(rew).max(initial=0.0) <= FLOAT32_MAX:  # also false for NaN
-        bad = rew[~(np.abs(rew) <= FLOAT32_MAX)].ravel()[0]
-        raise NonFiniteError(f"the scenario's reward became {bad} at step {train_step}, which the replay cannot "
-                             f"store (float32: finite, at most {FLOAT32_MAX:.3g} in size); fix the scenario's reward")
+        world, agent = np.argwhere(~(np.abs(rew) <= FLOAT32_MAX))[0]
+        _not_storable(f"reward of agent {agent}", rew[world, agent], train_step, world)
+
+
+def check_observations(obs_n: Sequence[np.ndarray], train_step: int) -> None:
+    """Each agent's observations [E, d_i], stored in float32 as the rewards."""
+    for i, obs in enumerate(obs_n):
+        obs = np.asarray(obs)
+        if obs.size and not np.abs(obs).max() <= FLOAT32_MAX:
+            world, *index = np.argwhere(~(np.abs(obs) <= FLOAT32_MAX))[0]
+            _not_storable(f"observation of agent {i} (entry {index[-1] if index else 0})", obs[(world, *index)],
+                          train_step, world)
+
+
+def check_step(obs_n: Sequence[np.ndarray], next_obs_n: Sequence[np.ndarray], rew: np.ndarray, train_step: int) -> None:
+    """What one step hands the replay: rewards and both observations (a reset's too)."""
+    check_rewards(rew, train_step)
+    check_observations(obs_n, train_step)
+    check_observations(next_obs_n, train_step)
+
+
+def _not_storable(what: str, value, train_step: int, world) -> None:
+    where = f" in world {world}" if world else ""
+    part = what.split(" of ")[0]
+    raise NonFiniteError(f"the scenario's {what} became {value} at step {train_step}{where}, which the replay "
+                         f"cannot store (float32: finite, at most {FLOAT32_MAX:.3g} in size); fix the "
+                         f"scenario's {part}")
 
 
 def check_learner(learner, update_round: int) -> None:

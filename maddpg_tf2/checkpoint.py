@@ -146,13 +146,48 @@ def _counter_vars(values: Optional[dict] = None) -> Dict[str, tf.Variable]:
             for k in ("train_step", "episode")}
 
 
-def _latest_native(directory: str) -> Optional[str]:
-    """The prefix the state file names when it is one of ours (ckpt-N), else None."""
+def _latest_native(directory: str, say: bool = True) -> Optional[str]:
+    """The prefix (ckpt-N) the state file names when it is one of ours, else None. When the one it
+    names is missing or incomplete, the newest complete ckpt-N in the folder instead (said once on
+    stderr unless say=False). The state file is read here, not by TensorFlow, whose reader logs raw
+    ERROR lines for a missing checkpoint."""
+    directory = os.fspath(directory)
     try:
-        path = tf.train.latest_checkpoint(directory)
-    except _READ_ERRORS:
+        with open(os.path.join(directory, "checkpoint"), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
         return None
-    return path if path and re.fullmatch(rf"{PREFIX}-\d+", os.path.basename(path)) else None
+    named = re.search(r'^model_checkpoint_path:\s*"(.*)"\s*$', text, re.M)
+    ours = lambda p: re.fullmatch(rf"{PREFIX}-\d+", os.path.basename(p)) is not None  # noqa: E731
+    if not named or not ours(named.group(1)):
+        return None
+    where = lambda p: p if os.path.isabs(p) else os.path.join(directory, p)  # noqa: E731
+    first = where(named.group(1))
+    if _complete(first):
+        return first
+    listed = [where(p) for p in re.findall(r'^all_model_checkpoint_paths:\s*"(.*)"\s*$', text, re.M)]
+    found = [p[:-len(".index")] for p in glob.glob(os.path.join(glob.escape(directory), f"{PREFIX}-*.index"))]
+    complete = sorted({p for p in listed + found if ours(p) and _complete(p)}, key=_number)
+    if not complete:
+        return None
+    if say and (directory, first) not in _REPORTED:
+        _REPORTED.add((directory, first))
+        from maddpg_tf2.safety import notice
+        notice(f"the state file {os.path.join(directory, 'checkpoint')} names {os.path.basename(first)}, which is "
+               f"missing or incomplete; using {os.path.basename(complete[-1])}, the newest complete checkpoint there")
+    return complete[-1]
+
+
+_REPORTED = set()  # (folder, missing checkpoint) already said
+
+
+def _complete(prefix: str) -> bool:
+    """ckpt-N.index and every data shard it was written with (ckpt-N.data-0000k-of-0000K)."""
+    shards = glob.glob(glob.escape(prefix) + ".data-*-of-*")
+    if not os.path.isfile(prefix + ".index") or not shards:
+        return False
+    m = re.search(r"-of-(\d+)$", shards[0])
+    return bool(m) and len(shards) == int(m.group(1))
 
 
 def read_meta(directory: str) -> Optional[dict]:
@@ -239,7 +274,7 @@ def _save_failed(directory: str, stem: str, error: BaseException, learner, repla
     import errno
     import shutil
 
-    complete = _latest_native(directory) == stem
+    complete = _latest_native(directory, say=False) == stem
     if not complete:
         for path in glob.glob(glob.escape(stem) + ".*") + glob.glob(glob.escape(stem) + "_temp*"):
             try:
@@ -250,7 +285,7 @@ def _save_failed(directory: str, stem: str, error: BaseException, learner, repla
     text = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
     full = (getattr(error, "errno", None) == errno.ENOSPC or "No space left" in str(error)
             or isinstance(error, tf.errors.ResourceExhaustedError))
-    previous = _latest_native(directory)
+    previous = _latest_native(directory, say=False)
     kept = (f"{os.path.basename(stem)} was written; only meta.json could not be updated" if complete else
             f"the previous checkpoint ({os.path.basename(previous)}) is intact and still the latest" if previous
             else "no checkpoint was saved there")
@@ -304,10 +339,14 @@ def restore(directory: str, learner, replay=None, scenario: Optional[str] = None
         load_original(directory, learner)
         return {}
     if kind is None:
-        raise CheckpointError(
-            f"no checkpoint found in {directory}: expected a maddpg_tf2 checkpoint (meta.json, checkpoint, "
-            f"ckpt-N.index) or one written by the original code (.index, .data-00000-of-00001)")
+        raise no_checkpoint(directory)
     return _restore_native(directory, learner, replay, scenario)
+
+
+def no_checkpoint(directory: str) -> CheckpointError:
+    return CheckpointError(
+        f"no checkpoint found in {directory}: expected a maddpg_tf2 checkpoint (meta.json, checkpoint, "
+        f"ckpt-N.index) or one written by the original code (.index, .data-00000-of-00001)")
 
 
 def _restore_native(directory, learner, replay, scenario) -> dict:

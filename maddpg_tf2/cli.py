@@ -218,22 +218,40 @@ def parse_config(argv=None) -> Config:
     args = parser.parse_args(argv)
     values = vars(args)
     config_file = values.pop("config")
+    # The flags typed on the command line: parse again with no defaults to see them.
+    explicit = argparse.Namespace()
+    quiet = build_parser()
+    for action in quiet._actions:
+        action.default = argparse.SUPPRESS
+    quiet.parse_args(argv, namespace=explicit)
+    given = set(vars(explicit))
     if config_file:
-        # Flags typed on the command line win over the file: parse again with no defaults to see them.
-        explicit = argparse.Namespace()
-        quiet = build_parser()
-        for action in quiet._actions:
-            action.default = argparse.SUPPRESS
-        quiet.parse_args(argv, namespace=explicit)
         merged = _yaml_values(config_file, parser)
-        merged.update({k: v for k, v in vars(explicit).items() if k != "config"})
+        given |= set(merged)
+        merged.update({k: v for k, v in vars(explicit).items() if k != "config"})  # flags win over the file
         values.update(merged)
     check_ranges(values)  # before -inf for --gradient-clip could read as 'off' below
     if values.get("grad_clip") is not None and values["grad_clip"] <= 0:
         values["grad_clip"] = None
+    if (values["display"] or values["benchmark"]) and "ensemble_size" not in given:
+        # A checkpoint records its ensemble size K: --display/--benchmark need not be told again.
+        values["ensemble_size"] = recorded_ensemble_size(values["load_dir"] or values["save_dir"])
     config = Config(**values)
     validate(config)
     return config
+
+
+def recorded_ensemble_size(folder: str) -> int:
+    """K of the checkpoint in `folder` (its meta.json; 1 when there is none or it says nothing, as for
+    the original's checkpoints). Read as JSON here: the command line checks its input before TensorFlow."""
+    import json
+
+    try:
+        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
+            size = json.load(f).get("ensemble_size", 1)
+        return size if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= 1024 else 1
+    except (OSError, ValueError, AttributeError):
+        return 1
 
 
 def check_ranges(values: dict) -> None:
@@ -253,7 +271,7 @@ def validate(c: Config) -> None:
                              "training always draws one at random per episode, so drop it or add one of those")
         if not 0 <= c.ensemble_member < c.ensemble_size:
             raise UsageError(f"--ensemble-member must lie in 0..{c.ensemble_size - 1} (--ensemble-size "
-                             f"{c.ensemble_size}), got {c.ensemble_member}")
+                             f"{c.ensemble_size}, as the checkpoint records it), got {c.ensemble_member}")
     if c.adversaries_from is not None and not (c.display or c.benchmark):
         raise UsageError("--adversaries-from sets who plays the adversaries in --display or --benchmark; add one "
                          "of those, or drop it")

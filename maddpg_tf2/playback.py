@@ -28,6 +28,18 @@ def _load_policy(config: Config, env):
     return policy
 
 
+def with_env_episode_limit(config: Config, env) -> Config:
+    """An env with an episode limit of its own (Gymnasium's max_episode_steps, PettingZoo's max_cycles)
+    is evaluated over whole episodes of that length unless --max-episode-len says otherwise (left at
+    its default of 25, the particle scenarios' length, it would cut e.g. Pendulum's 200 steps to 25)."""
+    limit = getattr(env, "episode_limit", None)
+    if not limit or config.max_episode_len != Config.max_episode_len or int(limit) == config.max_episode_len:
+        return config
+    from maddpg_tf2.safety import notice
+    notice(f"episodes last the env's own limit of {int(limit)} steps (pass --max-episode-len N for another length)")
+    return config.replace(max_episode_len=int(limit))
+
+
 def benchmark(config: Config) -> int:
     """Run the loaded policy for benchmark_iters steps, collecting the scenario's benchmark_data.
 
@@ -46,6 +58,14 @@ def benchmark(config: Config) -> int:
     wanted = max(1, -(-config.benchmark_iters // config.max_episode_len))
     num_envs = min(config.num_envs, wanted)
     env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
+    limited = with_env_episode_limit(config, env)
+    if limited is not config:
+        config = limited
+        wanted = max(1, -(-config.benchmark_iters // config.max_episode_len))
+        if min(config.num_envs, wanted) != num_envs:  # fewer, longer episodes: fewer worlds
+            env.close()
+            num_envs = min(config.num_envs, wanted)
+            env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
     policy = _load_policy(config, env)
     if not env.has_benchmark_data:
         from maddpg_tf2.episode_stats import benchmark_returns
@@ -109,6 +129,7 @@ def display(config: Config) -> int:
     from maddpg_tf2.envs.make import make_env_for
 
     env = make_env_for(config, num_envs=1, seed=config.seed, render=True)
+    config = with_env_episode_limit(config, env)
     policy = _load_policy(config, env)
     rng = np.random.default_rng(config.seed)
     window = render.Window() if render.has_display() and not config.display_file else None

@@ -135,7 +135,9 @@ def display(config: Config) -> int:
     window = render.Window() if render.has_display() and not config.display_file else None
     episodes = config.display_episodes or (None if window else 3)
     frames = []
+    whole = 0  # frames of the episodes finished so far (an interrupted one is not written)
     done_episodes = 0
+    interrupted = False
     try:
         while (episodes is None or done_episodes < episodes) and not (window is not None and window.closed_by_user):
             obs_n = env.reset()
@@ -152,17 +154,42 @@ def display(config: Config) -> int:
                 if episode_over(env, done, np.zeros(1, bool)).all():
                     break
             done_episodes += 1
+            whole = len(frames)
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         if window is not None:
             window.close()
+    message = "interrupted" if interrupted else None
     if window is None:
-        path = display_path(config)
-        if not frames:  # interrupted before the first frame: nothing to write
-            print("No display available and no frames recorded; nothing written", flush=True)
-            return 0
-        render.save_animation(frames, path, fps=10)
-        print(f"No display available: wrote {done_episodes} episodes ({len(frames)} frames) to {path}", flush=True)
+        message = _write_frames(config, frames[:whole], done_episodes, interrupted)
+    if interrupted:
+        import sys
+        print(f"maddpg-train: stopped: {message}", file=sys.stderr, flush=True)
+        return 130
     return 0
+
+
+def _write_frames(config: Config, frames, episodes: int, interrupted: bool) -> str:
+    """The animation of the whole episodes recorded, written atomically; returns what was done."""
+    from maddpg_tf2 import render
+
+    path = display_path(config)
+    if not frames:  # interrupted before the first episode ended: nothing to write
+        text = "no whole episode recorded; nothing written"
+        if not interrupted:
+            print(f"No display available and {text}", flush=True)
+        return "interrupted; " + text
+    with fileio.atomic_path(path) as tmp:  # a second Ctrl-C while writing leaves no half-written file
+        named = tmp + os.path.splitext(path)[1]  # the writer picks the format from the extension
+        try:
+            render.save_animation(frames, named, fps=10)
+            os.replace(named, tmp)
+        finally:
+            if os.path.exists(named):
+                os.remove(named)
+    what = f"{episodes} episode{'' if episodes == 1 else 's'} ({len(frames)} frames) to {path}"
+    if not interrupted:
+        print(f"No display available: wrote {what}", flush=True)
+    return f"interrupted; wrote the {what}"
 

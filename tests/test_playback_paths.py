@@ -42,3 +42,47 @@ def test_gymnasium_benchmark_uses_the_envs_own_episode_limit(pendulum):
     assert r.returncode == 0 and r.stderr == "", r.stderr
     episodes = pickle.loads((tmp / "b" / "given.pkl").read_bytes())
     assert len(episodes) == 2 and [ep["length"] for ep in episodes] == [50, 50], episodes
+
+
+DRIVER = """
+import os, signal, sys
+import maddpg_tf2.envs.make as make
+real = make.make_env_for
+
+def make_env_for(*args, **kwargs):
+    env = real(*args, **kwargs)
+    step, calls = env.step, []
+
+    def stepped(act_n):
+        calls.append(1)
+        if len(calls) == 13:  # Ctrl-C in the third episode of 5 steps
+            os.kill(os.getpid(), signal.SIGINT)
+        return step(act_n)
+
+    env.step = stepped
+    return env
+
+make.make_env_for = make_env_for
+from maddpg_tf2.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_headless_display_ctrl_c_writes_whole_episodes_and_exits_130(tmp_path):
+    import imageio.v3 as iio
+
+    out = ["--save-dir", tmp_path / "s", "--plots-dir", tmp_path / "p", "--max-episode-len", 5, "--batch-size", 8,
+           "--quiet", "--exp-name", "d"]
+    assert cli("--num-episodes", 2, "--save-rate", 1, "--num-envs", 1, *out, cwd=tmp_path).returncode == 0
+    (tmp_path / "driver.py").write_text(DRIVER)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "compat")]))
+    env.pop("DISPLAY", None)
+    r = subprocess.run([sys.executable, str(tmp_path / "driver.py"), "--display", "--display-episodes", "100",
+                        *map(str, out)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    gif = tmp_path / "p" / "d_display.gif"
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"maddpg-train: stopped: interrupted; wrote the 2 episodes (10 frames) to {gif}"], r.stderr
+    assert iio.imread(gif, index=None).shape[0] == 10
+    assert sorted(os.listdir(tmp_path / "p")) == ["d_display.gif"] or all(
+        not f.endswith(".tmp") for f in os.listdir(tmp_path / "p"))

@@ -314,7 +314,14 @@ def _validate_replay(c: Config) -> None:
             f"{c.max_episode_len} steps, and {worlds} worlds step {worlds * c.max_episode_len} transitions "
             f"before the first episode ends; pass --num-envs {max(1, c.buffer_size // (c.max_episode_len * max(1, c.explorers)))} "
             f"or fewer, or a larger --buffer-size")
-
+    if worlds > c.num_episodes and c.num_envs > Config.num_envs:
+        # Every world's first episode ends at the same step: the worlds beyond --num-episodes would be
+        # stepped (at great cost) only to have their episodes dropped.
+        many = f"--num-envs {c.num_envs}" + (f" x --explorers {c.explorers}" if c.explorers else "")
+        raise UsageError(
+            f"{many} steps {worlds} worlds for only --num-episodes {c.num_episodes}: all worlds' first episodes "
+            f"end together, so {worlds - c.num_episodes} would be stepped for nothing; pass --num-envs "
+            f"{max(1, c.num_episodes // max(1, c.explorers))} or fewer, or more --num-episodes")
 
 def _validate_coded(c: Config) -> None:
     if not c.coded_scheme:

@@ -121,3 +121,16 @@ def test_through_a_process(argv, needle, tmp_path):
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert r.returncode == 2 and len(lines) == 1 and needle in lines[0], r.stderr
     assert r.stdout == "" and os.listdir(tmp_path) == []
+
+
+def test_far_more_worlds_than_episodes_is_refused(tmp_path):
+    """Issue 18: 40000 worlds for 100 episodes would step 39900 worlds for nothing (minutes)."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    r = subprocess.run([sys.executable, str(ROOT / "experiments" / "train.py"), "--num-envs", "40000",
+                        "--num-episodes", "100", "--save-dir", str(tmp_path / "s")],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.splitlines() == [
+        "maddpg-train: error: --num-envs 40000 steps 40000 worlds for only --num-episodes 100: all worlds' first "
+        "episodes end together, so 39900 would be stepped for nothing; pass --num-envs 100 or fewer, or more "
+        "--num-episodes"], r.stderr
+    assert os.listdir(tmp_path) == []

@@ -221,6 +221,7 @@ class Trainer:
                                 f"(the env's own limit is {limit}); pass --max-episode-len {limit} to keep it")
         if c.restore:
             self.restore()
+        started_at = self.progress.completed
         self._collector()  # explorers start (or Ray fails, in one line) before the iterations
         self.logger.message("Starting iterations...")
         # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
@@ -257,6 +258,10 @@ class Trainer:
                     f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
                     f"and curves to {self.logger.path('_rewards.pkl')}. {hint[:1].upper() + hint[1:]}.")
                 return self._exit_code()
+            if self._saved_at != self.progress.completed and self.progress.completed != started_at:
+                # The episodes after the last save point are kept too (as a Ctrl-C would keep them); the
+                # learning curves still get a point only every --save-rate episodes, as the original's.
+                self.save()
         finally:
             _restore_handlers(self._signals)
             if self.collector is not None:

@@ -181,6 +181,7 @@ class Trainer:
             self.progress = Progress(**{k: v for k, v in saved.items() if k in known})
             self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards,
                                        rows=self.progress.curve_rows)
+            self.logger.start_progress_at(self.progress.completed)
         if (extra or {}).get("rng"):
             self.rng.bit_generator.state = extra["rng"]
         self._resume_episodes = (extra or {}).get("in_progress")
@@ -214,7 +215,11 @@ class Trainer:
     # ------------------------------------------------------------------ train
     def train(self) -> int:
         c = self.config
-        self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
+        from maddpg_tf2.envs.make import is_external
+        if self.env.n == 1 and is_external(c.scenario):  # the original's line (kept for its scenarios) names two teams
+            self.logger.message(f"Using policy {c.good_policy} for the single agent")
+        else:
+            self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
         limit = getattr(self.env, "episode_limit", None)
         if limit and limit > c.max_episode_len:
             self.logger.message(f"Note: episodes end after --max-episode-len {c.max_episode_len} steps "

@@ -86,3 +86,18 @@ def test_headless_display_ctrl_c_writes_whole_episodes_and_exits_130(tmp_path):
     assert iio.imread(gif, index=None).shape[0] == 10
     assert sorted(os.listdir(tmp_path / "p")) == ["d_display.gif"] or all(
         not f.endswith(".tmp") for f in os.listdir(tmp_path / "p"))
+
+
+def test_single_agent_gymnasium_run_names_its_one_policy(pendulum):
+    _, _, r = pendulum
+    assert r.stdout.splitlines()[0] == "Using policy maddpg for the single agent"
+
+
+def test_restored_progress_bar_counts_only_this_runs_episodes(tmp_path):
+    from maddpg_tf2.logging import RunLogger
+
+    logger = RunLogger(tmp_path, "e", 1, 10, 1000)
+    logger.start_progress_at(900)
+    logger.progress(901, 5)
+    assert (logger._bar.n, logger._bar.format_dict["initial"]) == (901, 900)  # rate = (n - initial) / time
+    logger.close()

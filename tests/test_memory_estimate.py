@@ -17,13 +17,13 @@ def test_estimate_by_hand_for_one_small_agent():
     actor = 4 * 8 + 8 + 8 * 8 + 8 + 8 * 5 + 5  # 157
     critic = 9 * 8 + 8 + 8 * 8 + 8 + 8 * 1 + 1  # 161: its own observation and action
     assert parts == {
-        "networks": 5 * 4 * (actor + critic),  # online, target, Adam m and v, gradient; float32
+        "networks": 6 * 4 * (actor + critic),  # online, target, Adam m and v, gradient, clipped; float32
         "init": 8 * 72,  # the 9 x 8 kernel drawn in float64
         "activations": 1 * (1 + 4) * 2 * 4 * 8 * 4 * 2,  # 5 passes, 2 hidden layers of 4 x 8, value + grad
         "batches": 1 * 4 * (2 * 4 + 5 + 2) * 4 * 3,
         "replay": 105 * (4 * (4 + 5 + 1) + 1),  # 100 rows + 4 terminal rows + 1, float32 + a flag byte
     }
-    assert parts["networks"] == 6360 and parts["replay"] == 4305
+    assert parts["networks"] == 7632 and parts["replay"] == 4305
 
 
 def test_replay_estimate_is_what_the_replay_allocates():
@@ -37,7 +37,7 @@ def test_refused_when_the_estimate_exceeds_what_is_available():
     with pytest.raises(UserError) as e:
         check_memory(c, [18] * 3, [5] * 3, [5] * 3, 0, available=20 * 2**30)
     text = str(e.value)
-    assert "networks with Adam 30.1 GiB from --num-units 16384" in text
+    assert "networks with Adam 36.1 GiB from --num-units 16384" in text
     assert "but 20.0 GiB is available; lower --num-units" in text and "\n" not in text
     check_memory(Config(scenario="simple_spread"), [18] * 3, [5] * 3, [5] * 3, 0, available=20 * 2**30)
 

@@ -66,11 +66,11 @@ def test_benchmark_of_such_a_folder_through_a_process(tmp_path):
     r = subprocess.run(train + ["--num-episodes", "20", "--save-rate", "5"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in (tmp_path / "s").glob("*.index")) == ["ckpt-1.index", "ckpt-2.index",
-                                                                        "ckpt-3.index", "ckpt-4.index"]
+    # save points at the 5th, 10th, 15th and 20th started episode, and the end of training
+    assert sorted(p.name for p in (tmp_path / "s").glob("*.index")) == [f"ckpt-{n}.index" for n in range(1, 6)]
     point_state_file_at(tmp_path / "s", "ckpt-9")
     r = subprocess.run(train + ["--benchmark", "--benchmark-iters", "10"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=300)
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert r.returncode == 0, r.stderr
-    assert len(lines) == 1 and "names ckpt-9, which is missing or incomplete; using ckpt-4" in lines[0], r.stderr
+    assert len(lines) == 1 and "names ckpt-9, which is missing or incomplete; using ckpt-5" in lines[0], r.stderr

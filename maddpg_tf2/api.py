@@ -158,7 +158,10 @@ def load(path: str, scenario: Optional[str] = None, num_units: Optional[int] = N
     from maddpg_tf2.envs.make import is_external, make_env
     from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
 
-    meta = checkpoint.read_meta(path) if checkpoint.detect_format(path) == "native" else None
+    kind = checkpoint.detect_format(path)
+    if kind is None:
+        raise checkpoint.no_checkpoint(path)
+    meta = checkpoint.read_meta(path) if kind == "native" else None
     if scenario is None:
         scenario = (meta or {}).get("scenario")
         if scenario is None:

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2 import fileio
-from maddpg_tf2.errors import CheckpointError  # noqa: F401  (defined below both modules; re-exported)
+from maddpg_tf2.errors import CheckpointError, SaveError  # noqa: F401  (defined below both modules; re-exported)
 
 # Layer names of the original (tf.contrib.layers.fully_connected called three times in one scope):
 # the checkpoint layout and the networks' variable names (networks.MLP) both follow them.
@@ -149,13 +149,48 @@ def _counter_vars(values: Optional[dict] = None) -> Dict[str, tf.Variable]:
             for k in ("train_step", "episode")}
 
 
-def _latest_native(directory: str) -> Optional[str]:
-    """The prefix the state file names when it is one of ours (ckpt-N), else None."""
+def _latest_native(directory: str, say: bool = True) -> Optional[str]:
+    """The prefix (ckpt-N) the state file names when it is one of ours, else None. When the one it
+    names is missing or incomplete, the newest complete ckpt-N in the folder instead (said once on
+    stderr unless say=False). The state file is read here, not by TensorFlow, whose reader logs raw
+    ERROR lines for a missing checkpoint."""
+    directory = os.fspath(directory)
     try:
-        path = tf.train.latest_checkpoint(directory)
-    except _READ_ERRORS:
+        with open(os.path.join(directory, "checkpoint"), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
         return None
-    return path if path and re.fullmatch(rf"{PREFIX}-\d+", os.path.basename(path)) else None
+    named = re.search(r'^model_checkpoint_path:\s*"(.*)"\s*$', text, re.M)
+    ours = lambda p: re.fullmatch(rf"{PREFIX}-\d+", os.path.basename(p)) is not None  # noqa: E731
+    if not named or not ours(named.group(1)):
+        return None
+    where = lambda p: p if os.path.isabs(p) else os.path.join(directory, p)  # noqa: E731
+    first = where(named.group(1))
+    if _complete(first):
+        return first
+    listed = [where(p) for p in re.findall(r'^all_model_checkpoint_paths:\s*"(.*)"\s*$', text, re.M)]
+    found = [p[:-len(".index")] for p in glob.glob(os.path.join(glob.escape(directory), f"{PREFIX}-*.index"))]
+    complete = sorted({p for p in listed + found if ours(p) and _complete(p)}, key=_number)
+    if not complete:
+        return None
+    if say and (directory, first) not in _REPORTED:
+        _REPORTED.add((directory, first))
+        from maddpg_tf2.notes import notice
+        notice(f"the state file {os.path.join(directory, 'checkpoint')} names {os.path.basename(first)}, which is "
+               f"missing or incomplete; using {os.path.basename(complete[-1])}, the newest complete checkpoint there")
+    return complete[-1]
+
+
+_REPORTED = set()  # (folder, missing checkpoint) already said
+
+
+def _complete(prefix: str) -> bool:
+    """ckpt-N.index and every data shard it was written with (ckpt-N.data-0000k-of-0000K)."""
+    shards = glob.glob(glob.escape(prefix) + ".data-*-of-*")
+    if not os.path.isfile(prefix + ".index") or not shards:
+        return False
+    m = re.search(r"-of-(\d+)$", shards[0])
+    return bool(m) and len(shards) == int(m.group(1))
 
 
 def read_meta(directory: str) -> Optional[dict]:
@@ -218,19 +253,64 @@ def save(directory: str, learner, extra: Optional[dict] = None, replay=None,
     manager = tf.train.CheckpointManager(ckpt, directory, max_to_keep=max_to_keep, checkpoint_name=PREFIX)
     number = max([_number(p) for p in manager.checkpoints] + [0]) + 1
     stem = os.path.join(directory, f"{PREFIX}-{number}")
-    # The description travels with its checkpoint: meta.json alone, rewritten before the tensors, could
-    # describe a new configuration while the state file still names the old checkpoint.
-    fileio.write_text(stem + ".meta.json", meta_text)
-    if extra is not None:
-        fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
-    if replay is not None:
-        with fileio.atomic_path(stem + ".replay.npz") as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, **replay.state_dict())
-    path = manager.save(checkpoint_number=number)
-    fileio.write_text(meta_path, meta_text)
+    try:
+        # The description travels with its checkpoint: meta.json alone, rewritten before the tensors, could
+        # describe a new configuration while the state file still names the old checkpoint.
+        fileio.write_text(stem + ".meta.json", meta_text)
+        if extra is not None:
+            fileio.write_text(stem + ".extra.json", json.dumps(extra, default=_json_default))
+        if replay is not None:
+            with fileio.atomic_path(stem + ".replay.npz") as tmp:
+                with open(tmp, "wb") as f:
+                    np.savez(f, **replay.state_dict())
+        path = manager.save(checkpoint_number=number)
+        fileio.write_text(meta_path, meta_text)
+    except (OSError, tf.errors.OpError) as e:
+        raise _save_failed(directory, stem, e, learner, replay) from None
     _remove_orphans(directory, manager.checkpoints)
     return path
+
+
+def _save_failed(directory: str, stem: str, error: BaseException, learner, replay) -> SaveError:
+    """Remove what the failed save wrote (unless TensorFlow's state file already names it: then it
+    is complete) and say, in one line, where and why; the previous checkpoint stays the latest."""
+    import errno
+    import shutil
+
+    complete = _latest_native(directory, say=False) == stem
+    if not complete:
+        for path in glob.glob(glob.escape(stem) + ".*") + glob.glob(glob.escape(stem) + "_temp*"):
+            try:
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+            except OSError:
+                pass
+    remove_stale_temporaries(directory)
+    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+    full = (getattr(error, "errno", None) == errno.ENOSPC or "No space left" in str(error)
+            or isinstance(error, tf.errors.ResourceExhaustedError))
+    previous = _latest_native(directory, say=False)
+    kept = (f"{os.path.basename(stem)} was written; only meta.json could not be updated" if complete else
+            f"the previous checkpoint ({os.path.basename(previous)}) is intact and still the latest" if previous
+            else "no checkpoint was saved there")
+    if not full:
+        return SaveError(f"could not save the checkpoint to {directory}: {text}; {kept}; check the folder is "
+                         f"writable or pass another --save-dir")
+    need = sum(int(np.prod(v.shape)) * v.dtype.size for v in learner.variables)
+    if replay is not None:
+        need += sum(np.asarray(a).nbytes for a in replay.state_dict().values())
+    try:
+        free = f", {_size(shutil.disk_usage(directory).free)} free"
+    except OSError:
+        free = ""
+    return SaveError(f"no space left on the device of {directory} to save the checkpoint (it needs about "
+                     f"{_size(need)}{free}); {kept}; free some space or pass another --save-dir")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
 
 
 def _remove_orphans(directory: str, kept: List[str]) -> None:
@@ -262,10 +342,14 @@ def restore(directory: str, learner, replay=None, scenario: Optional[str] = None
         load_original(directory, learner)
         return {}
     if kind is None:
-        raise CheckpointError(
-            f"no checkpoint found in {directory}: expected a maddpg_tf2 checkpoint (meta.json, checkpoint, "
-            f"ckpt-N.index) or one written by the original code (.index, .data-00000-of-00001)")
+        raise no_checkpoint(directory)
     return _restore_native(directory, learner, replay, scenario)
+
+
+def no_checkpoint(directory: str) -> CheckpointError:
+    return CheckpointError(
+        f"no checkpoint found in {directory}: expected a maddpg_tf2 checkpoint (meta.json, checkpoint, "
+        f"ckpt-N.index) or one written by the original code (.index, .data-00000-of-00001)")
 
 
 def _restore_native(directory, learner, replay, scenario) -> dict:

@@ -7,7 +7,6 @@ Every original flag keeps its name, default and meaning. This is the only module
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 
@@ -16,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UsageError
+from maddpg_tf2.ranges import RANGES, describe, out_of_range, parse_number
 
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
 POLICIES = ("maddpg", "ddpg")
@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     envs.add_argument("--action-noise", type=float, default=d.action_noise, help="deterministic Box actors: exploration noise std, fraction of half the action range")
     envs.add_argument("--update-every", type=int, default=d.update_every, help="one update round per this many collected transitions (original: 100)")
     envs.add_argument("--learning-starts", type=int, default=d.learning_starts, help="transitions stored before updates start (default: batch size * max episode length)")
+    for action in p._actions:  # numbers parse through the range table, so a non-number names the range
+        if action.dest in RANGES and RANGES[action.dest].kind in ("int", "float"):
+            action.type = parse_number(action.dest)
     return p
 
 
@@ -186,15 +189,17 @@ def _yaml_value(path, key, value, action):
         if action.default is None:
             return None
         raise UsageError(f"{where} needs a value (default {action.default!r}); remove the key to keep the default")
-    kind = action.type or str
+    numeric = RANGES.get(action.dest) and RANGES[action.dest].kind in ("int", "float")
+    kind = {"int": int, "float": float}[RANGES[action.dest].kind] if numeric else (action.type or str)
     ok = {int: (int, str), float: (int, float, str), str: (str, int, float),
           _json_mapping: (str, dict)}.get(kind, (str,))
+    what = describe(action.dest) if numeric else _KIND_NAMES.get(kind, kind.__name__)
     if isinstance(value, bool) or not isinstance(value, ok):
-        raise UsageError(f"{where} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
+        raise UsageError(f"{where} must be {what}, got {value!r}")
     try:
         value = kind(value)
-    except (TypeError, ValueError, argparse.ArgumentTypeError):
-        raise UsageError(f"{where} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError, argparse.ArgumentTypeError):
+        raise UsageError(f"{where} must be {what}, got {value!r}") from None
     if isinstance(value, str) and "\0" in value:
         raise UsageError(f"{where} contains a NUL character")
     if action.choices and value not in action.choices:
@@ -210,103 +215,63 @@ def parse_config(argv=None) -> Config:
     args = parser.parse_args(argv)
     values = vars(args)
     config_file = values.pop("config")
+    # The flags typed on the command line: parse again with no defaults to see them.
+    explicit = argparse.Namespace()
+    quiet = build_parser()
+    for action in quiet._actions:
+        action.default = argparse.SUPPRESS
+    quiet.parse_args(argv, namespace=explicit)
+    given = set(vars(explicit))
     if config_file:
-        # Flags typed on the command line win over the file: parse again with no defaults to see them.
-        explicit = argparse.Namespace()
-        quiet = build_parser()
-        for action in quiet._actions:
-            action.default = argparse.SUPPRESS
-        quiet.parse_args(argv, namespace=explicit)
         merged = _yaml_values(config_file, parser)
-        merged.update({k: v for k, v in vars(explicit).items() if k != "config"})
+        given |= set(merged)
+        merged.update({k: v for k, v in vars(explicit).items() if k != "config"})  # flags win over the file
         values.update(merged)
+    check_ranges(values)  # before -inf for --gradient-clip could read as 'off' below
     if values.get("grad_clip") is not None and values["grad_clip"] <= 0:
         values["grad_clip"] = None
+    if (values["display"] or values["benchmark"]) and "ensemble_size" not in given:
+        # A checkpoint records its ensemble size K: --display/--benchmark need not be told again.
+        values["ensemble_size"] = recorded_ensemble_size(values["load_dir"] or values["save_dir"])
     config = Config(**values)
     validate(config)
     return config
 
 
-SEED_MAX = 2**32 - 1  # numpy's legacy seeding (np.random.seed) takes 0 .. 2**32 - 1
-INT_MAX = 2**63 - 1  # counters and sizes end up in int64 arrays and tensors
+def recorded_ensemble_size(folder: str) -> int:
+    """K of the checkpoint in `folder` (its meta.json; 1 when there is none or it says nothing, as for
+    the original's checkpoints). Read as JSON here: the command line checks its input before TensorFlow."""
+    import json
+
+    try:
+        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
+            size = json.load(f).get("ensemble_size", 1)
+        return size if isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= 1024 else 1
+    except (OSError, ValueError, AttributeError):
+        return 1
+
+
+def check_ranges(values: dict) -> None:
+    """Every numeric setting against its row of maddpg_tf2/ranges.py: finite, within its bounds."""
+    for dest in RANGES:
+        if dest in values:
+            problem = out_of_range(dest, values[dest], values)
+            if problem:
+                raise UsageError(f"{problem}; pass a value in that range")
 
 
 def validate(c: Config) -> None:
-    ints = {f"--{a.replace('_', '-')}": getattr(c, a) for a in (
-        "max_episode_len", "num_episodes", "num_adversaries", "batch_size", "num_units", "save_rate",
-        "num_envs", "benchmark_iters", "buffer_size", "rao_k", "train_repeats", "tags_period",
-        "log_grad_variance_interval", "grad_variance_draws", "warmup_episodes", "intra_op_threads",
-        "inter_op_threads", "display_episodes")}
-    for flag, value in ints.items():
-        if value is not None and value > INT_MAX:
-            raise UsageError(f"{flag} {value} is too large; pass at most {INT_MAX}")
-    if c.seed is not None and not 0 <= c.seed <= SEED_MAX:
-        raise UsageError(f"--seed must lie in 0..{SEED_MAX} (what numpy and TensorFlow accept), got {c.seed}")
-    floats = {"--lr": c.lr, "--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr, "--gamma": c.gamma,
-              "--gumbel-temp": c.gumbel_temp, "--gst-gap": c.gst_gap, "--tags-start": c.tags_start,
-              "--tags-end": c.tags_end, "--policy-regulariser": c.policy_regulariser,
-              "--gradient-clip": c.grad_clip, "--soft-update-size": c.tau}
-    for flag, value in floats.items():
-        if value is not None and not math.isfinite(value):
-            raise UsageError(f"{flag} must be a finite number, got {value}")
-    for flag, value in {"--policy-regulariser": c.policy_regulariser, "--gst-gap": c.gst_gap}.items():
-        if value < 0:
-            raise UsageError(f"{flag} must be 0 or more, got {value}")
-    if c.num_units > 16384:
-        raise UsageError(f"--num-units {c.num_units} is too large (one hidden layer alone would take "
-                         f"{c.num_units ** 2 * 4 / 2**30:.1f} GiB per network); pass at most 16384")
-    positive = {
-        "--max-episode-len": c.max_episode_len, "--num-episodes": c.num_episodes, "--batch-size": c.batch_size,
-        "--save-rate": c.save_rate, "--num-units": c.num_units, "--num-envs": c.num_envs,
-        "--benchmark-iters": c.benchmark_iters, "--buffer-size": c.buffer_size, "--rao-k": c.rao_k,
-        "--train-repeats": c.train_repeats, "--log-grad-variance-interval": c.log_grad_variance_interval,
-        "--tags-period": c.tags_period, "--ensemble-size": c.ensemble_size,
-    }
-    for flag, value in positive.items():
-        if value <= 0:
-            raise UsageError(f"{flag} must be a positive integer, got {value}; pass a value of at least 1")
-    for flag, value in {"--intra-op-threads": c.intra_op_threads, "--inter-op-threads": c.inter_op_threads}.items():
-        if not 0 <= value <= 1024:
-            raise UsageError(f"{flag} must be 0 (TensorFlow's choice) or a positive number of threads up to "
-                             f"1024, got {value}")
+    check_ranges(vars(c))
     if c.ensemble_member is not None:
         if not (c.display or c.benchmark):
             raise UsageError("--ensemble-member picks the sub-policy that acts in --display or --benchmark; "
                              "training always draws one at random per episode, so drop it or add one of those")
         if not 0 <= c.ensemble_member < c.ensemble_size:
             raise UsageError(f"--ensemble-member must lie in 0..{c.ensemble_size - 1} (--ensemble-size "
-                             f"{c.ensemble_size}), got {c.ensemble_member}")
+                             f"{c.ensemble_size}, as the checkpoint records it), got {c.ensemble_member}")
     if c.adversaries_from is not None and not (c.display or c.benchmark):
         raise UsageError("--adversaries-from sets who plays the adversaries in --display or --benchmark; add one "
                          "of those, or drop it")
-    if c.infer_entropy < 0:
-        raise UsageError(f"--infer-entropy must be 0 or more, got {c.infer_entropy}")
-    if not 2 <= c.grad_variance_draws <= 1024:
-        raise UsageError(f"--grad-variance-draws must be at least 2 and at most 1024 (the draws are unrolled "
-                         f"into one graph), got {c.grad_variance_draws}")
-    for flag, value in {"--actor-lr": c.actor_lr, "--critic-lr": c.critic_lr}.items():
-        if value is not None and not value > 0:
-            raise UsageError(f"{flag} must be positive, got {value}")
-    for flag, value in {"--lr": c.lr, "--gumbel-temp": c.gumbel_temp, "--tags-start": c.tags_start,
-                        "--tags-end": c.tags_end}.items():
-        if not value > 0:
-            raise UsageError(f"{flag} must be positive, got {value}")
-    if c.num_adversaries < 0:
-        raise UsageError(f"--num-adversaries must be 0 or more, got {c.num_adversaries}")
-    if not 0 <= c.gamma <= 1:
-        raise UsageError(f"--gamma must lie in [0, 1], got {c.gamma}")
-    if not 0 < c.tau <= 1:
-        raise UsageError(f"--soft-update-size must lie in (0, 1], got {c.tau}")
-    if c.display_episodes is not None and c.display_episodes <= 0:
-        raise UsageError(f"--display-episodes must be a positive integer, got {c.display_episodes}")
-    if c.update_every <= 0:
-        raise UsageError(f"--update-every must be a positive integer, got {c.update_every}")
-    if c.learning_starts is not None and c.learning_starts < 0:
-        raise UsageError(f"--learning-starts must be 0 or more, got {c.learning_starts}")
-    if not c.action_noise >= 0:
-        raise UsageError(f"--action-noise must be 0 or more, got {c.action_noise}")
-    if c.explorers < 0:
-        raise UsageError(f"--explorers must be 0 (one process) or more, got {c.explorers}")
     if c.explorers == 0 and (c.async_updates or c.inference != "local"):
         raise UsageError("--async-updates and --inference central need explorers; add --explorers K (K >= 1)")
     if c.ray_address and not (c.explorers or c.coded_scheme):
@@ -314,8 +279,6 @@ def validate(c: Config) -> None:
     if c.explorers and (c.ensemble_size > 1 or c.coded_scheme):
         flag = "--ensemble-size" if c.ensemble_size > 1 else "--coded-scheme"
         raise UsageError(f"--explorers cannot be combined with {flag} yet; drop one of the two")
-    if c.warmup_episodes < 0:
-        raise UsageError(f"--warmup-episodes must be 0 or more, got {c.warmup_episodes}")
     _validate_coded(c)
     if c.agent_updates not in ("sequential", "simultaneous"):
         raise UsageError(f"--agent-updates must be sequential or simultaneous, got {c.agent_updates!r}")
@@ -334,7 +297,7 @@ def validate(c: Config) -> None:
 def _validate_replay(c: Config) -> None:
     """A training run whose replay could never start learning, or whose worlds could not each keep
     one episode, fails at the start instead of running for nothing."""
-    if c.buffer_size < c.min_replay_size:
+    if c.learning_starts is None and c.buffer_size < c.min_replay_size:
         raise UsageError(
             f"--buffer-size {c.buffer_size} is smaller than the {c.min_replay_size} transitions stored before "
             f"learning starts (--batch-size x --max-episode-len), so no update would ever run; pass "
@@ -348,7 +311,14 @@ def _validate_replay(c: Config) -> None:
             f"{c.max_episode_len} steps, and {worlds} worlds step {worlds * c.max_episode_len} transitions "
             f"before the first episode ends; pass --num-envs {max(1, c.buffer_size // (c.max_episode_len * max(1, c.explorers)))} "
             f"or fewer, or a larger --buffer-size")
-
+    if worlds > c.num_episodes and c.num_envs > Config.num_envs:
+        # Every world's first episode ends at the same step: the worlds beyond --num-episodes would be
+        # stepped (at great cost) only to have their episodes dropped.
+        many = f"--num-envs {c.num_envs}" + (f" x --explorers {c.explorers}" if c.explorers else "")
+        raise UsageError(
+            f"{many} steps {worlds} worlds for only --num-episodes {c.num_episodes}: all worlds' first episodes "
+            f"end together, so {worlds - c.num_episodes} would be stepped for nothing; pass --num-envs "
+            f"{max(1, c.num_episodes // max(1, c.explorers))} or fewer, or more --num-episodes")
 
 def _validate_coded(c: Config) -> None:
     if not c.coded_scheme:
@@ -358,17 +328,9 @@ def _validate_coded(c: Config) -> None:
         if used:
             raise UsageError(f"{used[0]} needs --coded-scheme; pass --coded-scheme none|mds|random_sparse|replication|ldpc")
         return
-    if c.learners is not None and c.learners < 1:
-        raise UsageError(f"--learners must be a positive integer, got {c.learners}")
-    if c.stragglers < 0:
-        raise UsageError(f"--stragglers must be 0 or more, got {c.stragglers}")
     if c.learners is not None and c.stragglers >= c.learners:
         raise UsageError(f"--stragglers {c.stragglers} must be smaller than --learners {c.learners}; "
                          f"pass at most {c.learners - 1}")
-    if c.straggler_delay < 0:
-        raise UsageError(f"--straggler-delay must be 0 or more seconds, got {c.straggler_delay}")
-    if not c.round_timeout > 0:
-        raise UsageError(f"--round-timeout must be positive, got {c.round_timeout}")
     if (c.straggler_delay or c.straggler_failure) and not c.stragglers:
         raise UsageError("--straggler-delay/--straggler-failure need --stragglers S (S >= 1) to pick stragglers")
     if c.display or c.benchmark:

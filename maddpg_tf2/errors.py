@@ -20,6 +20,11 @@ class CheckpointError(UserError):
     """A checkpoint is missing, unreadable, foreign or does not fit the model being loaded."""
 
 
+class SaveError(UserError):
+    """A checkpoint could not be written (disk full, permissions): its partial files are removed and
+    the previous checkpoint stays the latest, intact."""
+
+
 class UnknownScenarioError(UserError, ValueError):
     """The scenario is neither a built-in name nor an existing scenario file (maddpg_tf2.envs)."""
 

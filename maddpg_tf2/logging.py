@@ -91,13 +91,18 @@ class RunLogger:
             self.stdout.write(text + "\n")
         self.stdout.flush()
 
+    def start_progress_at(self, episodes: int) -> None:
+        """A restored run's bar starts at its episodes, so the rate counts only this run's (tqdm's initial)."""
+        if self._bar is None:
+            self._bar_episodes = int(episodes)
+
     def progress(self, episodes_started: int, steps: int) -> None:
         """Advance the bar; cheap enough to call every step (only episode changes touch tqdm)."""
         if self.quiet or episodes_started == self._bar_episodes:
             return
         if self._bar is None:
             from tqdm import tqdm
-            self._bar = tqdm(total=self.total_episodes, unit="ep", file=sys.stderr,
+            self._bar = tqdm(total=self.total_episodes, unit="ep", file=sys.stderr, initial=self._bar_episodes,
                              dynamic_ncols=True, smoothing=0.05, desc=self.exp_name)
         self._bar.set_postfix_str("steps={}".format(int(steps)), refresh=False)
         self._bar.update(int(episodes_started) - self._bar_episodes)

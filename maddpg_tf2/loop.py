@@ -19,7 +19,7 @@ import numpy as np
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.agents import build_agents, exp_name_for
-from maddpg_tf2.safety import NonFiniteError, check_metrics, check_rewards, check_weights
+from maddpg_tf2.safety import NonFiniteError, check_metrics, check_step, check_weights
 
 
 @dataclass
@@ -163,6 +163,7 @@ class Trainer:
         self.config = config
         self.exp_name = exp_name_for(config)
         self.env = make_env_for(config, num_envs=config.num_envs, seed=config.seed)
+        _check_memory(config, self.env)  # before any network or the replay is built
         self.learner, self.policy = build_agents(config, self.env)
         self.updater = make_updater(config, self.learner, self.env)  # train_step(batch): the learner unless coded
         self.rng = np.random.default_rng(config.seed)
@@ -204,6 +205,7 @@ class Trainer:
             self.progress = Progress(**{k: v for k, v in saved.items() if k in known})
             self.logger.restore_curves(self.progress.final_ep_rewards, self.progress.final_ep_ag_rewards,
                                        rows=self.progress.curve_rows)
+            self.logger.start_progress_at(self.progress.completed)
         if (extra or {}).get("rng"):
             self.rng.bit_generator.state = extra["rng"]
         self._resume_episodes = (extra or {}).get("in_progress")
@@ -237,13 +239,18 @@ class Trainer:
     # ------------------------------------------------------------------ train
     def train(self) -> int:
         c = self.config
-        self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
+        from maddpg_tf2.envs.make import is_external
+        if self.env.n == 1 and is_external(c.scenario):  # the original's line (kept for its scenarios) names two teams
+            self.logger.message(f"Using policy {c.good_policy} for the single agent")
+        else:
+            self.logger.message(f"Using good policy {c.good_policy} and adv policy {c.adv_policy}")
         limit = getattr(self.env, "episode_limit", None)
         if limit and limit > c.max_episode_len:
             self.logger.message(f"Note: episodes end after --max-episode-len {c.max_episode_len} steps "
                                 f"(the env's own limit is {limit}); pass --max-episode-len {limit} to keep it")
         if c.restore:
             self.restore()
+        started_at = self.progress.completed
         self._collector()  # explorers start (or Ray fails, in one line) before the iterations
         self.logger.message("Starting iterations...")
         # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
@@ -280,6 +287,10 @@ class Trainer:
                     f"Interrupted after {self.progress.completed} episodes: checkpoint saved to {self.save_dir} "
                     f"and curves to {self.logger.path('_rewards.pkl')}. {hint[:1].upper() + hint[1:]}.")
                 return self._exit_code()
+            if self._saved_at != self.progress.completed and self.progress.completed != started_at:
+                # The episodes after the last save point are kept too (as a Ctrl-C would keep them); the
+                # learning curves still get a point only every --save-rate episodes, as the original's.
+                self.save()
         finally:
             _restore_handlers(self._signals)
             if self.collector is not None:
@@ -333,7 +344,7 @@ class Trainer:
         self._episode_sums = (ep_reward, ep_agent_reward)
         while p.completed < c.num_episodes and stop["signal"] is None:
             s = collector.step(random=warmup_left > 0)
-            check_rewards(s.rew, p.train_step)
+            check_step(s.obs_n, s.next_obs_n, s.rew, p.train_step)
             if s.lost is not None:  # worlds restarted under the collector: their episodes are dropped
                 ep_reward[s.lost] = 0.0
                 ep_agent_reward[s.lost] = 0.0
@@ -416,20 +427,32 @@ def _env_rng_state(env):
     return env.rng_state() if hasattr(env, "rng_state") else None
 
 
-def _make_replay(Replay, config: Config, learner):
-    """The replay, or one line saying why it cannot fit in this machine's memory."""
+def _check_memory(config: Config, env) -> None:
+    """One line instead of a silent kill by the kernel when this run cannot fit in memory."""
+    from maddpg_tf2.distributions import make_distribution
+    from maddpg_tf2.replay import replay_nbytes
     from maddpg_tf2.safety import check_memory
 
+    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
+    dists = [make_distribution(s, box=config.box_policy) for s in env.action_space_n]
+    act_dims = [d.action_size for d in dists]
+    replay = replay_nbytes(config.buffer_size, obs_dims, act_dims, _replay_worlds(config),
+                           config.max_episode_len, len(obs_dims) if config.ensemble_size > 1 else 0)
+    check_memory(config, obs_dims, act_dims, [d.param_size for d in dists], replay)
+
+
+def _replay_worlds(config: Config) -> int:
+    return config.num_envs * max(1, config.explorers)  # explorers: K*E worlds share the replay
+
+
+def _make_replay(Replay, config: Config, learner):
+    """The replay, or one line saying why it cannot be allocated."""
     try:
-        replay = Replay(config.buffer_size, learner.obs_dims, learner.act_dims,
-                        num_envs=config.num_envs * max(1, config.explorers),  # explorers: K*E worlds
-                        episode_len=config.max_episode_len,
-                        num_tags=learner.n if config.ensemble_size > 1 else 0)
+        return Replay(config.buffer_size, learner.obs_dims, learner.act_dims, num_envs=_replay_worlds(config),
+                      episode_len=config.max_episode_len, num_tags=learner.n if config.ensemble_size > 1 else 0)
     except (MemoryError, ValueError) as e:
         raise UserError(f"the replay of --buffer-size {config.buffer_size} cannot be allocated ({e}); "
                         f"pass a smaller --buffer-size") from None
-    check_memory(config, learner.obs_dims, learner.act_dims, replay.nbytes)
-    return replay
 
 
 def _guard_save_dir(config: Config, learner):

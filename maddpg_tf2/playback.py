@@ -28,6 +28,18 @@ def _load_policy(config: Config, env):
     return policy
 
 
+def with_env_episode_limit(config: Config, env) -> Config:
+    """An env with an episode limit of its own (Gymnasium's max_episode_steps, PettingZoo's max_cycles)
+    is evaluated over whole episodes of that length unless --max-episode-len says otherwise (left at
+    its default of 25, the particle scenarios' length, it would cut e.g. Pendulum's 200 steps to 25)."""
+    limit = getattr(env, "episode_limit", None)
+    if not limit or config.max_episode_len != Config.max_episode_len or int(limit) == config.max_episode_len:
+        return config
+    from maddpg_tf2.safety import notice
+    notice(f"episodes last the env's own limit of {int(limit)} steps (pass --max-episode-len N for another length)")
+    return config.replace(max_episode_len=int(limit))
+
+
 def benchmark(config: Config) -> int:
     """Run the loaded policy for benchmark_iters steps, collecting the scenario's benchmark_data.
 
@@ -46,6 +58,14 @@ def benchmark(config: Config) -> int:
     wanted = max(1, -(-config.benchmark_iters // config.max_episode_len))
     num_envs = min(config.num_envs, wanted)
     env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
+    limited = with_env_episode_limit(config, env)
+    if limited is not config:
+        config = limited
+        wanted = max(1, -(-config.benchmark_iters // config.max_episode_len))
+        if min(config.num_envs, wanted) != num_envs:  # fewer, longer episodes: fewer worlds
+            env.close()
+            num_envs = min(config.num_envs, wanted)
+            env = make_env_for(config, num_envs=num_envs, seed=config.seed, benchmark=True)
     policy = _load_policy(config, env)
     if not env.has_benchmark_data:
         from maddpg_tf2.episode_stats import benchmark_returns
@@ -109,12 +129,15 @@ def display(config: Config) -> int:
     from maddpg_tf2.envs.make import make_env_for
 
     env = make_env_for(config, num_envs=1, seed=config.seed, render=True)
+    config = with_env_episode_limit(config, env)
     policy = _load_policy(config, env)
     rng = np.random.default_rng(config.seed)
     window = render.Window() if render.has_display() and not config.display_file else None
     episodes = config.display_episodes or (None if window else 3)
     frames = []
+    whole = 0  # frames of the episodes finished so far (an interrupted one is not written)
     done_episodes = 0
+    interrupted = False
     try:
         while (episodes is None or done_episodes < episodes) and not (window is not None and window.closed_by_user):
             obs_n = env.reset()
@@ -131,17 +154,42 @@ def display(config: Config) -> int:
                 if episode_over(env, done, np.zeros(1, bool)).all():
                     break
             done_episodes += 1
+            whole = len(frames)
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         if window is not None:
             window.close()
+    message = "interrupted" if interrupted else None
     if window is None:
-        path = display_path(config)
-        if not frames:  # interrupted before the first frame: nothing to write
-            print("No display available and no frames recorded; nothing written", flush=True)
-            return 0
-        render.save_animation(frames, path, fps=10)
-        print(f"No display available: wrote {done_episodes} episodes ({len(frames)} frames) to {path}", flush=True)
+        message = _write_frames(config, frames[:whole], done_episodes, interrupted)
+    if interrupted:
+        import sys
+        print(f"maddpg-train: stopped: {message}", file=sys.stderr, flush=True)
+        return 130
     return 0
+
+
+def _write_frames(config: Config, frames, episodes: int, interrupted: bool) -> str:
+    """The animation of the whole episodes recorded, written atomically; returns what was done."""
+    from maddpg_tf2 import render
+
+    path = display_path(config)
+    if not frames:  # interrupted before the first episode ended: nothing to write
+        text = "no whole episode recorded; nothing written"
+        if not interrupted:
+            print(f"No display available and {text}", flush=True)
+        return "interrupted; " + text
+    with fileio.atomic_path(path) as tmp:  # a second Ctrl-C while writing leaves no half-written file
+        named = tmp + os.path.splitext(path)[1]  # the writer picks the format from the extension
+        try:
+            render.save_animation(frames, named, fps=10)
+            os.replace(named, tmp)
+        finally:
+            if os.path.exists(named):
+                os.remove(named)
+    what = f"{episodes} episode{'' if episodes == 1 else 's'} ({len(frames)} frames) to {path}"
+    if not interrupted:
+        print(f"No display available: wrote {what}", flush=True)
+    return f"interrupted; wrote the {what}"
 

@@ -18,6 +18,15 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 
+def replay_nbytes(capacity: int, obs_dims: Sequence[int], act_dims: Sequence[int], num_envs: int = 1,
+                  episode_len: int = 25, num_tags: int = 0) -> int:
+    """Bytes of a full Replay of these sizes (Replay.nbytes), computed without allocating it."""
+    n = len(obs_dims)
+    per_env = -(-int(capacity) // int(num_envs))
+    rows = int(num_envs) * (per_env + -(-per_env // max(1, episode_len)) + 1)
+    return rows * (4 * (sum(obs_dims) + sum(act_dims) + n) + (n + 8) // 8 + 2 * num_tags)
+
+
 class Replay:
     def __init__(self, capacity: int, obs_dims: Sequence[int], act_dims: Sequence[int],
                  num_envs: int = 1, episode_len: int = 25, num_tags: int = 0):
@@ -55,7 +64,8 @@ class Replay:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self._obs, self._act, self._rew, self._flags))
+        tags = self._tag.nbytes if self._tag is not None else 0
+        return sum(a.nbytes for a in (self._obs, self._act, self._rew, self._flags)) + tags
 
     def _is_transition(self, env, row):
         flat = self._flags.reshape(-1, self._flags.shape[-1])[:, 0]

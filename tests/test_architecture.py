@@ -202,7 +202,7 @@ def _in(module: str, *prefixes: str) -> bool:
 
 # ----------------------------------------------------------------------------- the floors
 
-GROUND = ["maddpg_tf2.errors", "maddpg_tf2.config", "maddpg_tf2.fileio", "maddpg_tf2.replay",
+GROUND = ["maddpg_tf2.errors", "maddpg_tf2.notes", "maddpg_tf2.config", "maddpg_tf2.fileio", "maddpg_tf2.replay",
           "maddpg_tf2.checkpoint", "maddpg_tf2.logging", "maddpg_tf2.seeding", "maddpg_tf2.quiet_import",
           "maddpg_tf2.tf_threads", "maddpg_tf2.episode_snapshot", "maddpg_tf2.plot"]
 KERNEL = ["maddpg_tf2.kernel", "maddpg_tf2.networks", "maddpg_tf2.distributions", "maddpg_tf2.estimators"]

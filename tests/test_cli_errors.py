@@ -38,21 +38,21 @@ def outputs(tmp):
 
 
 FLAGS = {
-    "seed_negative": (["--seed", -1], ["--seed must lie in 0..4294967295", "got -1"]),
-    "seed_huge": (["--seed", 2**40], ["--seed must lie in 0..4294967295", str(2**40)]),
-    "seed_not_int": (["--seed", "x"], ["argument --seed: invalid int value", "--help"]),
-    "lr_inf": (["--lr", "inf"], ["--lr must be a finite number"]),
-    "critic_lr_nan": (["--critic-lr", "nan"], ["--critic-lr must be a finite number"]),
+    "seed_negative": (["--seed", -1], ["--seed must be a whole number in 0..4294967295", "got -1"]),
+    "seed_huge": (["--seed", 2**40], ["--seed must be a whole number in 0..4294967295", str(2**40)]),
+    "seed_not_int": (["--seed", "x"], ["argument --seed: must be a whole number in 0..4294967295", "--help"]),
+    "lr_inf": (["--lr", "inf"], ["--lr must be a finite number > 0", "got inf"]),
+    "critic_lr_nan": (["--critic-lr", "nan"], ["--critic-lr must be a finite number > 0", "got nan"]),
     "gamma_nan": (["--gamma", "nan"], ["--gamma"]),
-    "regulariser_negative": (["--policy-regulariser", "-1"], ["--policy-regulariser must be 0 or more"]),
-    "units_huge": (["--num-units", 10**6], ["--num-units 1000000 is too large"]),
-    "episodes_overflow": (["--num-episodes", 2**70], ["--num-episodes", "too large"]),
+    "regulariser_negative": (["--policy-regulariser", "-1"], ["--policy-regulariser must be a finite number >= 0"]),
+    "units_huge": (["--num-units", 10**6], ["--num-units must be a whole number in 1..16384", "got 1000000"]),
+    "episodes_overflow": (["--num-episodes", 2**70], ["--num-episodes must be a whole number in 1..9223372036854775807"]),
     "buffer_too_small": (["--buffer-size", 100], ["--buffer-size 100 is smaller than the 160 transitions",
                                                   "--batch-size x --max-episode-len"]),
     "num_envs_huge": (["--num-envs", 1000], ["--num-envs 1000 is too large", "pass --num-envs 400 or fewer"]),
     "unknown_flag": (["--no-such-flag"], ["unrecognized arguments: --no-such-flag"]),
-    "threads_huge": (["--intra-op-threads", 10**6], ["--intra-op-threads must be 0", "up to 1024"]),
-    "draws_huge": (["--grad-variance-draws", 10**6], ["--grad-variance-draws must be at least 2 and at most 1024"]),
+    "threads_huge": (["--intra-op-threads", 10**6], ["--intra-op-threads must be a whole number in 0..1024"]),
+    "draws_huge": (["--grad-variance-draws", 10**6], ["--grad-variance-draws must be a whole number in 2..1024"]),
 }
 
 
@@ -68,10 +68,10 @@ YAML = {
     "float_for_int": ("num-episodes: 1.7", ["'num-episodes' must be a whole number", "1.7"]),
     "string_for_switch": ('quiet: "no"', ["'quiet' is a switch and takes true or false", "'no'"]),
     "int_for_switch": ("save-replay: 1", ["'save-replay' is a switch"]),
-    "text_for_float": ("lr: fast", ["'lr' must be a number", "'fast'"]),
+    "text_for_float": ("lr: fast", ["'lr' must be a finite number > 0", "'fast'"]),
     "list_for_str": ("scenario: [simple]", ["'scenario' must be a string"]),
     "null_for_required": ("batch-size:", ["'batch-size' needs a value"]),
-    "range_after_merge": ("seed: -5", ["--seed must lie in 0..4294967295"]),
+    "range_after_merge": ("seed: -5", ["--seed must be a whole number in 0..4294967295"]),
     "choice": ("good-policy: maddpgg", ["'good-policy' must be one of maddpg, ddpg"]),
 }
 

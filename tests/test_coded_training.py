@@ -4,6 +4,7 @@ killed mid-round does not stop the run, and the command line trains with it."""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -83,17 +84,14 @@ def _deviation(s, updater, exp):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_scheme_matches_uncoded_simultaneous_update(setup, scheme, capsys):
+def test_scheme_matches_uncoded_simultaneous_update(setup, scheme):
     s = setup
     up = _updater(s, scheme, stragglers=1, straggler_delay=0.3, round_timeout=120.0)  # no re-send on a busy machine
     for r, batch in enumerate(s["batches"]):
         exp = _expected(s, r)
         metrics = up.train_step(batch)
         decoded, stored = _deviation(s, up, exp)
-        with capsys.disabled():
-            print(f"\n{scheme} round {r}: rows {up.last_rows} stragglers {up.current_stragglers} "
-                  f"largest deviation decoded {decoded:.2e}, stored {stored:.2e}")
-        assert decoded < 1e-9 and stored < 1e-9
+        assert decoded < 1e-9 and stored < 1e-9, (scheme, r, up.last_rows, up.current_stragglers)
         assert up.code.decodable(up.last_rows) and up.last_resent == []
         L = s["layout"].lengths
         np.testing.assert_allclose([metrics[f"loss/critic_{i}"] for i in range(2)],
@@ -163,12 +161,12 @@ def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
 @pytest.mark.parametrize("argv,message", [
     (["--coded-scheme", "mds", "--learners", "3", "--stragglers", "3"], "--stragglers 3 must be smaller than --learners 3"),
     (["--stragglers", "1"], "--stragglers needs --coded-scheme"),
-    (["--coded-scheme", "ldpc", "--learners", "0"], "--learners must be a positive integer"),
-    (["--coded-scheme", "mds", "--straggler-delay", "-1", "--stragglers", "1"], "--straggler-delay must be 0 or more"),
-    (["--coded-scheme", "mds", "--round-timeout", "0"], "--round-timeout must be positive"),
+    (["--coded-scheme", "ldpc", "--learners", "0"], "--learners must be a whole number in 1..1024"),
+    (["--coded-scheme", "mds", "--straggler-delay", "-1", "--stragglers", "1"], "--straggler-delay must be a number in [0, 86400]"),
+    (["--coded-scheme", "mds", "--round-timeout", "0"], "--round-timeout must be a number in (0, 86400]"),
 ])
 def test_bad_combinations_are_one_line_errors(argv, message):
-    with pytest.raises(UsageError, match=message.replace("-", r"\-")):
+    with pytest.raises(UsageError, match=re.escape(message)):
         parse_config(argv)
 
 

@@ -177,7 +177,7 @@ def test_central_inference_answers_each_request_as_a_local_forward_pass():
 
 def test_bad_explorer_flags_are_one_line(capsys):
     assert cli_main(["--explorers", "-1"]) == 2
-    assert "--explorers must be 0" in capsys.readouterr().err
+    assert "--explorers must be a whole number in 0..1024" in capsys.readouterr().err
     assert cli_main(["--async-updates"]) == 2
     assert "need explorers" in capsys.readouterr().err
 

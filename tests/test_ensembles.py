@@ -205,7 +205,17 @@ def test_ensemble_of_three_trains_checkpoints_restores_benchmarks_and_loads(tmp_
     for member in ([], ["--ensemble-member", 1]):
         rc, cap = run(*task, "--benchmark", "--benchmark-iters", 100, *member, *TINY, *out)
         assert rc == 0 and "Summary:" in cap.out, cap.err
-    rc, cap = run("--scenario", "simple_push", "--num-adversaries", "1", "--benchmark", *TINY, *out)
+    # issue 18: K is read from the checkpoint; --ensemble-member alone is checked against it
+    rc, cap = run("--scenario", "simple_push", "--num-adversaries", "1", "--benchmark", "--benchmark-iters", 50,
+                  "--ensemble-member", 2, *TINY, *out)
+    assert rc == 0 and "Summary:" in cap.out, cap.err
+    rc, cap = run("--scenario", "simple_push", "--num-adversaries", "1", "--benchmark", "--ensemble-member", 3,
+                  *TINY, *out)
+    assert rc == 2 and cap.err.strip().splitlines() == [
+        "maddpg-train: error: --ensemble-member must lie in 0..2 (--ensemble-size 3, as the checkpoint records "
+        "it), got 3"], cap.err
+    rc, cap = run("--scenario", "simple_push", "--num-adversaries", "1", "--benchmark", "--ensemble-size", 1,
+                  *TINY, *out)  # a size given explicitly is checked against the checkpoint's
     assert rc == 2 and "pass --ensemble-size 3" in cap.err
 
     import maddpg_tf2
@@ -223,10 +233,10 @@ def test_ensemble_of_three_trains_checkpoints_restores_benchmarks_and_loads(tmp_
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ensemble-size", "0"], "--ensemble-size must be a positive integer"),
+    (["--ensemble-size", "0"], "--ensemble-size must be a whole number in 1..1024"),
     (["--ensemble-size", "2", "--ensemble-member", "2", "--benchmark"], "--ensemble-member must lie in 0..1"),
     (["--ensemble-size", "2", "--ensemble-member", "1"], "--ensemble-member picks the sub-policy that acts in --display or --benchmark"),
-    (["--infer-entropy", "-1"], "--infer-entropy must be 0 or more"),
+    (["--infer-entropy", "-1"], "--infer-entropy must be a finite number >= 0"),
 ])
 def test_bad_extension_flags_are_one_clear_line(args, message, capsys, tmp_path, monkeypatch):
     from maddpg_tf2.cli import main

@@ -263,7 +263,7 @@ def test_non_finite_stops_with_one_line_and_keeps_the_finite_checkpoint(case, tm
     path = tmp_path / "huge.py"
     path.write_text(textwrap.dedent(NAN_SCENARIO))
     if case == "huge_reward":  # the scenario's reward leaves float32's range on the first step
-        flags, needle = ["--scenario", path], r"the scenario's reward became -\d\.\d+e\+\d+ at step 0, which the replay cannot store"
+        flags, needle = ["--scenario", path], r"the scenario's reward of agent 0 became -\d\.\d+e\+\d+ at step 0, which the replay cannot store"
     else:  # Adam steps of 1e30: the weights overflow within a few rounds
         flags, needle = ["--lr", "1e30"], r"training diverged: \S+ became (nan|inf|-inf) at update round \d+ "
     # saves every episode; learning starts after 32 * 5 = 160 transitions (episode 32 of 1 world)
@@ -284,6 +284,24 @@ def test_non_finite_stops_with_one_line_and_keeps_the_finite_checkpoint(case, tm
     for name, value in _variables(_latest(tmp_path / "save")).items():
         if value.dtype.kind == "f":
             assert np.isfinite(value).all(), name
+
+
+def test_nan_observation_names_the_agent_and_the_entry(tmp_path):
+    """Issue 18: an observation that turns NaN is named as such (not as the reward), through a process."""
+    path = tmp_path / "nan_obs.py"
+    path.write_text(textwrap.dedent(NAN_SCENARIO).replace(
+        "return -1e200 * float(np.sum(np.square(agent.state.p_pos)))", "return 0.0").replace(
+        "return np.concatenate([agent.state.p_vel, world.landmarks[0].state.p_pos - agent.state.p_pos])",
+        "self.n = getattr(self, 'n', 0) + 1\n"
+        "        return np.array([0.0, 0.0, 0.0, np.nan if self.n > 7 else 1.0])"))
+    r = cli("--scenario", path, "--num-episodes", 5, "--num-envs", 1, "--max-episode-len", 5, "--batch-size", 4,
+            "--buffer-size", 100, "--quiet", *outputs(tmp_path), cwd=tmp_path)
+    lines = err_lines(r.stderr)
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert re.match(r"maddpg-train: error: the scenario's observation of agent 0 \(entry 3\) became nan at step \d, "
+                    r"which the replay cannot store .*; fix the scenario.s observation; .*this run saved no checkpoint",
+                    lines[0]), lines[0]
+    assert "reward" not in lines[0]
 
 
 def _latest(folder):
@@ -307,10 +325,15 @@ def test_finite_checks_name_what_and_when():
     with pytest.raises(NonFiniteError, match=r"actor 1 became non-finite at update round 4"):
         check_weights([[np.ones(3)], [np.array([[0.0, np.inf]])]], "actor", 4)
     check_rewards(np.array([[3e38, -1.0]]), 0)
-    with pytest.raises(NonFiniteError, match=r"reward became nan at step 5"):
+    with pytest.raises(NonFiniteError, match=r"reward of agent 1 became nan at step 5, which"):
         check_rewards(np.array([[0.0, np.nan]]), 5)
-    with pytest.raises(NonFiniteError, match=r"reward became 1e\+39 at step 6"):
-        check_rewards(np.array([[1e39, 0.0]]), 6)
+    with pytest.raises(NonFiniteError, match=r"reward of agent 0 became 1e\+39 at step 6 in world 1,"):
+        check_rewards(np.array([[0.0, 0.0], [1e39, 0.0]]), 6)
+    from maddpg_tf2.safety import check_step
+    check_step([np.ones((2, 3))], [np.ones((2, 3))], np.zeros((2, 1)), 0)
+    with pytest.raises(NonFiniteError, match=r"the scenario's observation of agent 1 \(entry 2\) became nan at "
+                                             r"step 9 in world 1, .*fix the scenario's observation$"):
+        check_step([np.ones((2, 3))] * 2, [np.ones((2, 3)), np.array([[0, 0, 0], [0, 0, np.nan]])], np.zeros((2, 2)), 9)
 
 
 # ----------------------------------------------------------------------------- signals

@@ -1,0 +1,145 @@
+"""One table of every flag's kind and range: the command line, YAML --config files and the checks
+before a run starts all read it, so a value outside its range is one line naming the flag and the
+range, whichever way it came in. A new flag needs an entry here (tests/test_ranges.py checks).
+
+No imports beyond the standard library: the command line checks its input before TensorFlow loads.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Union
+
+INT_MAX = 2**63 - 1  # counters and sizes end up in int64 arrays and tensors
+SEED_MAX = 2**32 - 1  # numpy's legacy seeding (np.random.seed) takes 0 .. 2**32 - 1
+RAY_PROCESSES_MAX = 1024  # explorers / learners: one Ray process each
+SECONDS_MAX = 86400.0  # time.sleep and Ray's waits overflow far beyond a day; nothing needs longer
+
+
+@dataclass(frozen=True)
+class Range:
+    """kind: 'int' or 'float' (numbers, checked) or 'text', 'switch', 'choice', 'json' (not numbers).
+    low/high: inclusive bounds (None: unbounded); high may name another Config field (e.g. the
+    replay size). low_open: the low bound itself is excluded. optional: None is allowed (the flag's
+    default means 'derived'). why: what the bound protects, said in the error."""
+
+    kind: str
+    low: Optional[float] = None
+    high: Union[None, float, str] = None
+    low_open: bool = False
+    optional: bool = False
+    why: str = ""
+
+
+def _int(low, high=INT_MAX, **kw):
+    return Range("int", low, high, **kw)
+
+
+def _float(low=None, high=None, **kw):
+    return Range("float", low, high, **kw)
+
+
+TEXT, SWITCH, CHOICE, JSON = Range("text"), Range("switch"), Range("choice"), Range("json")
+
+# Config field (argparse dest) -> its range.
+RANGES = {
+    # the original's flags
+    "scenario": TEXT, "max_episode_len": _int(1), "num_episodes": _int(1), "num_adversaries": _int(0),
+    "good_policy": CHOICE, "adv_policy": CHOICE, "lr": _float(0, low_open=True), "gamma": _float(0, 1),
+    "batch_size": _int(1), "num_units": _int(1, 16384, why="the hidden layers grow with its square"),
+    "exp_name": TEXT, "save_dir": TEXT, "save_rate": _int(1), "load_dir": TEXT, "restore": SWITCH,
+    "display": SWITCH, "benchmark": SWITCH, "benchmark_iters": _int(1), "benchmark_dir": TEXT,
+    "plots_dir": TEXT,
+    # beyond the original
+    "config": TEXT, "seed": _int(0, SEED_MAX, optional=True, why="what numpy and TensorFlow accept"),
+    "benchmark_deterministic": SWITCH, "num_envs": _int(1), "display_episodes": _int(1, optional=True),
+    "display_file": TEXT, "save_replay": SWITCH, "tensorboard_dir": TEXT, "quiet": SWITCH,
+    "overwrite": SWITCH, "debug": SWITCH, "buffer_size": _int(1), "jit_compile": SWITCH,
+    "intra_op_threads": _int(0, 1024, why="0: TensorFlow's choice"),
+    "inter_op_threads": _int(0, 1024, why="0: TensorFlow's choice"),
+    # the paper's extensions
+    "ensemble_size": _int(1, 1024), "ensemble_member": _int(0, optional=True),
+    "adversaries_from": TEXT, "infer_policies": SWITCH, "infer_entropy": _float(0),
+    "infer_target_action": CHOICE, "agent_updates": CHOICE, "target_init": CHOICE,
+    # Ray
+    "explorers": _int(0, RAY_PROCESSES_MAX, why="one Ray process each; 0: one process"),
+    "ray_address": TEXT, "inference": CHOICE, "async_updates": SWITCH,
+    "coded_scheme": CHOICE, "learners": _int(1, RAY_PROCESSES_MAX, optional=True, why="one Ray process each"),
+    "stragglers": _int(0, RAY_PROCESSES_MAX), "straggler_delay": _float(0, SECONDS_MAX, why="seconds"),
+    "straggler_failure": SWITCH, "round_timeout": _float(0, SECONDS_MAX, low_open=True, why="seconds"),
+    # estimators and learning
+    "gradient_estimator": CHOICE, "gumbel_temp": _float(0, low_open=True), "rao_k": _int(1),
+    "gst_gap": _float(0), "tags_start": _float(0, low_open=True), "tags_end": _float(0, low_open=True),
+    "tags_period": _int(1), "log_grad_variance": SWITCH, "log_grad_variance_interval": _int(1),
+    "grad_variance_draws": _int(2, 1024, why="the draws are unrolled into one graph"),
+    "actor_lr": _float(0, low_open=True, optional=True), "critic_lr": _float(0, low_open=True, optional=True),
+    "policy_regulariser": _float(0), "grad_clip": _float(optional=True, why="<= 0: off"),
+    "tau": _float(0, 1, low_open=True), "standardise_rewards": SWITCH, "warmup_episodes": _int(0),
+    "train_repeats": _int(1),
+    # other environments
+    "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
+    "action_noise": _float(0), "update_every": _int(1, "buffer_size", why="a round per more transitions "
+                                                    "than the replay holds would never see most of them"),
+    "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),
+}
+
+
+def flag_name(dest: str) -> str:
+    """The command-line spelling of a Config field (two are renamed)."""
+    return {"grad_clip": "--gradient-clip", "tau": "--soft-update-size"}.get(dest, "--" + dest.replace("_", "-"))
+
+
+def describe(dest: str, values: Optional[dict] = None) -> str:
+    """'a whole number in 1..1000000 (--buffer-size)' or 'a number in (0, 1]': the range as said to the user."""
+    r = RANGES[dest]
+    high, notes = r.high, [r.why] if r.why else []
+    if isinstance(high, str):
+        name, high = flag_name(high), (values or {}).get(high)
+        notes.insert(0, name) if high is not None else None
+        high = name if high is None else high
+    if r.kind == "int":
+        low = int(r.low) + (1 if r.low_open else 0)
+        text = f"a whole number in {low}..{high}" if high is not None else f"a whole number of at least {low}"
+    elif r.low is None and high is None:
+        text = "a finite number"
+    elif high is None:
+        text = f"a finite number {'>' if r.low_open else '>='} {r.low:g}"
+    else:
+        text = f"a number in {'(' if r.low_open else '['}{r.low:g}, {high:g}]"  # no float bound names a flag
+    return text + (f" ({': '.join(notes)})" if notes else "")
+
+
+def out_of_range(dest: str, value, values: Optional[dict] = None) -> Optional[str]:
+    """None if `value` fits the range of `dest`, else the one-line reason. values: the other fields
+    (for a bound that names one)."""
+    r = RANGES[dest]
+    if r.kind not in ("int", "float"):
+        return None
+    if value is None:
+        return None if r.optional else f"{flag_name(dest)} needs a value: {describe(dest, values)}"
+    high = (values or {}).get(r.high) if isinstance(r.high, str) else r.high
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = number and (r.kind == "float" or isinstance(value, int)) and math.isfinite(value)
+    if ok and r.low is not None:
+        ok = value > r.low if r.low_open else value >= r.low
+    if ok and high is not None:
+        ok = value <= high
+    if ok:
+        return None
+    return f"{flag_name(dest)} must be {describe(dest, values)}, got {value!r}"
+
+
+def parse_number(dest: str):
+    """argparse type for a numeric flag: a non-number says the flag's range too."""
+    r = RANGES[dest]
+
+    def parse(text):
+        import argparse
+
+        try:
+            return int(text) if r.kind == "int" else float(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {describe(dest)}, got {text!r}") from None
+
+    parse.__name__ = "whole number" if r.kind == "int" else "number"
+    return parse

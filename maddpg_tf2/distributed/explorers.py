@@ -46,8 +46,7 @@ class Explorer:
                  stream: int, dists, weights_n, inference=None):
         import pickle
 
-        import ray
-
+        from maddpg_tf2.distributed.runtime import require_ray
         from maddpg_tf2.quiet_import import import_tensorflow_quietly
 
         import_tensorflow_quietly()  # the action distributions need it; its start-up notes stay off the terminal
@@ -57,6 +56,7 @@ class Explorer:
         dists = pickle.loads(dists)  # sent pickled, so TensorFlow is imported above, quietly
         self.index = index
         # A restarted explorer must not replay its first life's random draws: fresh entropy then.
+        ray = require_ray()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Ray 2.x flags the property's internals as deprecated
             reborn = ray.get_runtime_context().was_current_actor_reconstructed
@@ -74,9 +74,9 @@ class Explorer:
         return os.getpid()
 
     def node_id(self) -> str:
-        import ray
+        from maddpg_tf2.distributed.runtime import require_ray
 
-        return ray.get_runtime_context().get_node_id()
+        return require_ray().get_runtime_context().get_node_id()
 
     def collect(self, weights_n, steps: int, random: bool) -> dict:
         """`steps` steps of every world, stepped as in one process (EnvCollector); arrays [T, E, ...]
@@ -106,9 +106,9 @@ class _CentralPolicy:
         self.splits = np.cumsum([d.param_size for d in policy.dists])[:-1]
 
     def act(self, obs_n, rng):
-        import ray
+        from maddpg_tf2.distributed.runtime import require_ray
 
-        params = ray.get(self.inference.logits.remote(_joint(obs_n)))  # [E, sum of param sizes]
+        params = require_ray().get(self.inference.logits.remote(_joint(obs_n)))  # [E, sum of param sizes]
         return [d.sample_np(p, rng) for d, p in zip(self.policy.dists, np.split(params, self.splits, axis=1))]
 
     def random_actions(self, num_envs, rng):
@@ -294,7 +294,7 @@ class ExplorerCollector:
 
     def _take(self, k: int, random: bool) -> dict:
         """Explorer k's block in flight, whole; a lost explorer's block is asked again of its restart."""
-        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+        ActorDiedError, ActorUnavailableError, RayActorError = _actor_errors(self.ray)
 
         failures = 0
         while True:
@@ -329,7 +329,7 @@ class ExplorerCollector:
     def _round_async(self, random: bool) -> List[dict]:
         """Free running: relaunch each explorer as soon as it delivers (up to two blocks queued);
         while no round is complete, the learner trains instead of waiting."""
-        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+        ActorDiedError, ActorUnavailableError, RayActorError = _actor_errors(self.ray)
 
         failures = [0] * self.K
         while not all(self.queued):
@@ -357,8 +357,11 @@ class ExplorerCollector:
         return blocks
 
 
+def _actor_errors(ray):
+    """What `ray.get` raises for a lost actor."""
+    return ray.exceptions.ActorDiedError, ray.exceptions.ActorUnavailableError, ray.exceptions.RayActorError
+
+
 def _here(ray):
     """Schedule on the driver's node (where the learner and its device are), if it can."""
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-    return NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    return ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)

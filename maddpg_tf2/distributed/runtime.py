@@ -1,20 +1,31 @@
-"""The one place that knows about Ray addresses and resources: start a local Ray or join a cluster.
+"""The one place that imports Ray and knows about its addresses: start a local Ray or join a cluster.
 
-A local Ray started here listens on loopback only (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 makes Ray 2.x
-bind 127.0.0.1 instead of the machine's outside address); `auto` or `host:port` joins a cluster.
+Every import of `ray` in the project goes through `require_ray` (tests/test_ray_safety.py checks the
+source for strays), so the variable that keeps a local Ray on loopback is set before Ray reads it.
+Ray has no authentication: anyone who reaches its ports runs code as the user. A local Ray started
+here therefore listens on 127.0.0.1 only, also when the user imported `ray` before this package, and
+`connect` refuses to go on if it does not. `auto` or `host:port` joins a cluster: the user's choice.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
 from typing import Optional
 
 from maddpg_tf2.errors import UserError
 
 _started_here = False
 
+# Ray 2.x reads this once, when `ray` is imported: "0" makes a local Ray bind 127.0.0.1 instead of
+# the machine's outside address (and every port of GCS, raylet and workers follows that address).
+LOOPBACK_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
-def require_ray(flag: str):
-    """The ray module, or one line naming the extra that brings it."""
+
+def require_ray(flag: str = "Ray"):
+    """The ray module (imported with the loopback variable set), or one line naming the extra that
+    brings it."""
+    os.environ.setdefault(LOOPBACK_VARIABLE, "0")
     try:
         import ray
     except ImportError:
@@ -27,7 +38,6 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
     """Start a local Ray (address None or empty) or join the cluster at `address` (`auto`, `host:port`,
     `ray://host:port`). Returns the ray module. Idempotent: an already connected Ray is reused."""
     global _started_here
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray starts: loopback only
     ray = require_ray(flag)
     if ray.is_initialized():
         return ray
@@ -38,11 +48,47 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
             _probe(address)
             ray.init(address=address, **kwargs)
         else:
+            _loopback_only(ray)
             ray.init(num_cpus=num_cpus, **kwargs)
             _started_here = True
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
         raise _unreachable(address, e) from None
+    if not address:
+        _check_loopback(ray)
     return ray
+
+
+def _loopback_only(ray) -> None:
+    """Make the Ray about to start bind loopback even when `ray` was imported before the variable was
+    set (by the user, or by another library): its child processes read the variable from the
+    environment, the driver's choice of address reads Ray's constant, set here as the variable would
+    have set it at import."""
+    os.environ[LOOPBACK_VARIABLE] = "0"
+    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+        constants.ENABLE_RAY_CLUSTER = False
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and their IPv4-mapped form (::ffff:127.0.0.1)."""
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host == "localhost"
+    return ip.is_loopback or (getattr(ip, "ipv4_mapped", None) is not None and ip.ipv4_mapped.is_loopback)
+
+
+def _check_loopback(ray) -> None:
+    """The local Ray just started must say it lives on a loopback address; stop it otherwise (a Ray
+    whose internals changed would listen on the network, unauthenticated)."""
+    addresses = [n.get("NodeManagerAddress", "") for n in ray.nodes() if n.get("Alive", True)]
+    outside = [a for a in addresses if not is_loopback(a)]
+    if outside:
+        shutdown()
+        raise UserError(f"the local Ray started at {outside[0]} instead of 127.0.0.1 and was stopped (it "
+                        f"would accept connections from the network); set {LOOPBACK_VARIABLE}=0 in the "
+                        f"environment before Python starts, or start a Ray yourself and pass its address "
+                        f"as --ray-address")
 
 
 def check_reachable(address: Optional[str]) -> None:
@@ -81,9 +127,8 @@ def _probe(address: str, timeout: float = 5.0) -> None:
 def shutdown() -> None:
     """Stop the Ray this process started (a joined cluster is only disconnected)."""
     global _started_here
-    try:
-        import ray
-    except ImportError:
+    ray = sys.modules.get("ray")
+    if ray is None:  # never imported: nothing was started
         return
     if ray.is_initialized():
         ray.shutdown()

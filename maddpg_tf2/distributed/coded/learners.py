@@ -144,8 +144,8 @@ class CodedLearner:
             return None  # finished or superseded while queued
         refs = {i: b for i, b in batches.items() if not isinstance(b, dict)}
         if refs:
-            import ray
-            batches = {**batches, **dict(zip(refs, ray.get(list(refs.values()))))}
+            from maddpg_tf2.distributed.runtime import require_ray
+            batches = {**batches, **dict(zip(refs, require_ray().get(list(refs.values()))))}
         with self._compute_lock:
             x = self.update_agents(round_, state, batches, seeds)
         y = np.zeros(self.layout.width, np.float64)

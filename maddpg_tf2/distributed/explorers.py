@@ -23,6 +23,7 @@ lost worlds had in progress are not counted. One line is logged per loss.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -62,13 +63,30 @@ class Explorer:
             reborn = ray.get_runtime_context().was_current_actor_reconstructed
         seq = np.random.SeedSequence(None if seed is None or reborn else seed, spawn_key=(index, stream))
         env_seq, act_seq = seq.spawn(2)
-        env = make_env(_scenario_here(scenario), num_envs=num_envs, seed=int(env_seq.generate_state(1)[0]))
-        self.policy = Policy(dists, weights_n)
-        # By name, not by handle: a restart must not depend on a constructor argument in the object store.
-        acting = _CentralPolicy(self.policy, ray.get_actor(inference)) if inference else self.policy
-        self.collector = EnvCollector(env, acting, np.random.default_rng(act_seq), max_episode_len)
-        self.collector.start()
+        self.scenario_names = _scenario_here(scenario)  # (the copy here, the user's path) or None
+        with self._as_the_users_file():
+            env = make_env(self.scenario_names[0] if self.scenario_names else scenario, num_envs=num_envs,
+                           seed=int(env_seq.generate_state(1)[0]))
+            self.policy = Policy(dists, weights_n)
+            # By name, not by handle: a restart must not depend on a constructor argument in the object store.
+            acting = _CentralPolicy(self.policy, ray.get_actor(inference)) if inference else self.policy
+            self.collector = EnvCollector(env, acting, np.random.default_rng(act_seq), max_episode_len)
+            self.collector.start()
         self.blocks = 0
+
+    @contextlib.contextmanager
+    def _as_the_users_file(self):
+        """Errors of the user's scenario name the user's file, not this process's copy of it (the
+        lines are the same: the copy is the file's text)."""
+        from maddpg_tf2.envs.make import ScenarioCodeError
+
+        try:
+            yield
+        except ScenarioCodeError as e:
+            if not self.scenario_names:
+                raise
+            copy, users = self.scenario_names
+            raise ScenarioCodeError(str(e).replace(copy, users)) from e
 
     def pid(self) -> int:
         return os.getpid()
@@ -86,7 +104,8 @@ class Explorer:
             self.policy.weights_n = weights_n
         out = {k: [] for k in ("obs", "act", "rew", "next_obs", "done", "ended")}
         for _ in range(steps):
-            s = self.collector.step(random)
+            with self._as_the_users_file():
+                s = self.collector.step(random)
             for key, value in (("obs", _joint(s.obs_n)), ("act", _joint(s.act_n)), ("rew", s.rew),
                                ("next_obs", _joint(s.next_obs_n)), ("done", np.asarray(s.done, np.bool_)),
                                ("ended", s.ended)):
@@ -167,17 +186,18 @@ class Inference:
 
 
 def _scenario_here(scenario):
-    """A scenario file travels as (name, source) so explorers on other hosts need no copy of it."""
+    """A scenario file travels as (name, source, the user's path) so explorers on other hosts need no
+    copy of it; (this process's copy, the user's path), or None for a scenario name."""
     if isinstance(scenario, tuple):
         import tempfile
 
-        name, source = scenario
+        name, source, users = scenario
         folder = tempfile.mkdtemp(prefix="maddpg_scenario_")
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(source)
-        return path
-    return scenario
+        return path, users
+    return None
 
 
 class ExplorerCollector:
@@ -205,7 +225,7 @@ class ExplorerCollector:
         scenario = os.fspath(c.scenario)
         if os.path.isfile(scenario):
             with open(scenario, encoding="utf-8") as f:
-                scenario = (os.path.basename(scenario), f.read())
+                scenario = (os.path.basename(scenario), f.read(), scenario)
         weights = ray.put(self.policy.weights_n)
         self._weights_key, self._weights_ref = id(self.policy.weights_n), weights
         self.inference = None
@@ -299,13 +319,24 @@ class ExplorerCollector:
         failures = 0
         while True:
             try:
-                block = self.ray.get(self.inflight[k])
+                block = self._get(self.inflight[k])
                 self.inflight[k] = None
                 return block
             except (RayActorError, ActorDiedError, ActorUnavailableError) as e:
                 failures += 1
                 self._lost(k, e, failures)
                 self._launch(k, random)
+
+    def _get(self, ref) -> dict:
+        """A block; a user error raised in the explorer (its scenario file) as the in-process run
+        raises it: one line, the remote traceback chained for --debug."""
+        try:
+            return self.ray.get(ref)
+        except self.ray.exceptions.RayTaskError as e:
+            users = _users_error(e)
+            if users is None:
+                raise
+            raise users from e
 
     def _lost(self, k: int, error: Exception, failures: int) -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
@@ -345,7 +376,7 @@ class ExplorerCollector:
                 k = self.inflight.index(ref)
                 self.inflight[k] = None
                 try:
-                    self.queued[k].append(self.ray.get(ref))
+                    self.queued[k].append(self._get(ref))
                     failures[k] = 0
                 except (RayActorError, ActorDiedError, ActorUnavailableError) as e:
                     failures[k] += 1
@@ -355,6 +386,18 @@ class ExplorerCollector:
             if self.inflight[k] is None and len(self.queued[k]) < 2:
                 self._launch(k, random)
         return blocks
+
+
+def _users_error(error: BaseException):
+    """The user error (maddpg_tf2.errors.user_errors) that an actor raised, or None."""
+    from maddpg_tf2.errors import user_errors
+
+    cause = getattr(error, "cause", None)
+    for _ in range(8):  # an actor that called an actor nests Ray's errors
+        if not hasattr(cause, "cause"):
+            break
+        cause = cause.cause
+    return cause if isinstance(cause, user_errors()) else None
 
 
 def _actor_errors(ray):

@@ -36,6 +36,7 @@ import numpy as np
 from maddpg_tf2.collectors import EnvCollector, Step
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.replay import _joint  # per-agent arrays -> one float32 row block, as the replay stores it
+from maddpg_tf2.safety import notice
 
 MAX_CONSECUTIVE_LOSSES = 40  # an explorer that dies this often in a row is broken, not unlucky
 
@@ -211,7 +212,7 @@ class ExplorerCollector:
         c = self.config = trainer.config
         self.trainer, self.policy, self.logger = trainer, trainer.policy, trainer.logger
         K, E = c.explorers, c.num_envs
-        ray = self.ray = connect(c.ray_address, flag="--explorers",
+        ray = self.ray = connect(c.ray_address, flag="--explorers", ray_output=c.debug,
                                  num_cpus=max(os.cpu_count() or 1, K + (c.inference == "central")))
         needed = K + (c.inference == "central")
         cpus = ray.cluster_resources().get("CPU", 0)
@@ -354,8 +355,8 @@ class ExplorerCollector:
 
     def _announce(self, k: int, reason: str) -> None:
         self.announced[k] = True
-        self.logger.message(f"Explorer {k} lost ({reason}); Ray restarts it, its unfinished block is dropped "
-                            f"and the episodes in progress in its worlds are not counted")
+        notice(f"explorer {k} lost ({reason}); restarted by Ray, its unfinished block is dropped and "
+               f"the episodes in progress in its worlds are not counted")
 
     def _round_async(self, random: bool) -> List[dict]:
         """Free running: relaunch each explorer as soon as it delivers (up to two blocks queued);

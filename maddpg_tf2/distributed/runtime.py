@@ -16,6 +16,7 @@ from typing import Optional
 from maddpg_tf2.errors import UserError
 
 _started_here = False
+_restore_output = None  # undoes _forwarded_output at shutdown
 
 # Ray 2.x reads this once, when `ray` is imported: "0" makes a local Ray bind 127.0.0.1 instead of
 # the machine's outside address (and every port of GCS, raylet and workers follows that address).
@@ -34,14 +35,21 @@ def require_ray(flag: str = "Ray"):
     return ray
 
 
-def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus: Optional[int] = None):
+def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus: Optional[int] = None,
+            ray_output: bool = False):
     """Start a local Ray (address None or empty) or join the cluster at `address` (`auto`, `host:port`,
-    `ray://host:port`). Returns the ray module. Idempotent: an already connected Ray is reused."""
+    `ray://host:port`). Returns the ray module. Idempotent: an already connected Ray is reused.
+
+    ray_output: show what Ray forwards from its processes (actors' prints and warnings, raylet notes
+    such as "a worker died") on stderr; by default it is not shown (it stays in Ray's log folder,
+    /tmp/ray/session_latest/logs): stdout keeps the original's lines, stderr the project's one-line
+    reports."""
     global _started_here
     ray = require_ray(flag)
     if ray.is_initialized():
         return ray
-    kwargs = dict(include_dashboard=False, log_to_driver=True, configure_logging=True,
+    _forwarded_output(ray, ray_output)
+    kwargs = dict(include_dashboard=False, log_to_driver=ray_output, configure_logging=True,
                   logging_level="ERROR")
     try:
         if address:
@@ -52,10 +60,38 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
             ray.init(num_cpus=num_cpus, **kwargs)
             _started_here = True
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+        shutdown()  # what the failed start left (and Ray's printing as it was)
         raise _unreachable(address, e) from None
     if not address:
         _check_loopback(ray)
     return ray
+
+
+def _forwarded_output(ray, shown: bool) -> None:
+    """Ray prints its processes' output and the raylet's error notes in the driver, the notes on stdout
+    whatever `log_to_driver` says (its error listener always runs). Shown: all of it on stderr; not
+    shown: none of it. Both reach into Ray's worker module, which has no public switch for this; a
+    Ray without these names keeps its own behaviour."""
+    global _restore_output
+    worker = getattr(getattr(ray, "_private", None), "worker", None)
+    if worker is None or _restore_output is not None:
+        return
+    enabled, printer = getattr(worker, "_worker_logs_enabled", None), getattr(worker, "print_to_stdstream", None)
+    if enabled is None or printer is None:
+        return
+
+    def to_stderr(data, *args, **kwargs):
+        return printer(dict(data, is_err=True), *args, **kwargs)
+
+    if shown:
+        worker.print_to_stdstream = to_stderr
+    else:
+        worker._worker_logs_enabled = False
+
+    def restore():
+        worker.print_to_stdstream, worker._worker_logs_enabled = printer, enabled
+
+    _restore_output = restore
 
 
 def _loopback_only(ray) -> None:
@@ -126,10 +162,13 @@ def _probe(address: str, timeout: float = 5.0) -> None:
 
 def shutdown() -> None:
     """Stop the Ray this process started (a joined cluster is only disconnected)."""
-    global _started_here
+    global _started_here, _restore_output
     ray = sys.modules.get("ray")
     if ray is None:  # never imported: nothing was started
         return
     if ray.is_initialized():
         ray.shutdown()
     _started_here = False
+    if _restore_output is not None:  # a later Ray in this process (the user's own) prints as Ray does
+        _restore_output()
+        _restore_output = None

@@ -161,7 +161,7 @@ class LearnerPool:
     def __init__(self, config, obs_dims, act_spaces, local_q_n, n_learners: int):
         from maddpg_tf2.distributed.runtime import connect
 
-        ray = connect(config.ray_address, flag="--coded-scheme")
+        ray = connect(config.ray_address, flag="--coded-scheme", ray_output=config.debug)
         self.ray = ray
         # Fractional CPUs of what is free: N learners fit on a small machine or beside another run's
         # learners (each is idle most of a round); nothing free leaves placement unconstrained.

@@ -59,7 +59,7 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
             _loopback_only(ray)
             ray.init(num_cpus=num_cpus, **kwargs)
             _started_here = True
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+    except Exception as e:  # Ray raises bare Exceptions too (e.g. "node timed out during startup")
         shutdown()  # what the failed start left (and Ray's printing as it was)
         raise _unreachable(address, e) from None
     if not address:

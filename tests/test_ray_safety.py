@@ -98,6 +98,8 @@ def runs(tmp_path_factory):
     beside one run without Ray."""
     env = {k: v for k, v in os.environ.items() if k != LOOPBACK_VARIABLE}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "compat"), env.get("PYTHONPATH", "")])
+    # A Ray the project starts is its own: not whatever RAY_ADDRESS (or a running Ray) names.
+    env["RAY_ADDRESS"] = "127.0.0.1:9"
     waiting = {True: [n for n, (_, r) in CASES.items() if r], False: [n for n, (_, r) in CASES.items() if not r]}
     running, results = {}, {}
     seen = {name: set() for name in CASES}

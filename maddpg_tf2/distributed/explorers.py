@@ -342,7 +342,12 @@ class ExplorerCollector:
     def _lost(self, k: int, error: Exception, failures: int) -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         if "creation task" in str(error):  # its constructor raised (e.g. a package missing on that host): no restart helps
-            detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()[:300]
+            detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()
+            scenario = detail.partition("ScenarioCodeError: ")[2]
+            if scenario:  # the user's scenario file raised while the explorer built its worlds
+                from maddpg_tf2.envs.make import ScenarioCodeError
+                raise ScenarioCodeError(scenario) from error
+            detail = detail[:300]
             raise UserError(f"explorer {k} could not start: {detail}; check that every Ray host has this "
                             f"package and its dependencies installed")
         if failures >= MAX_CONSECUTIVE_LOSSES:

@@ -57,7 +57,9 @@ def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus
             ray.init(address=address, **kwargs)
         else:
             _loopback_only(ray)
-            ray.init(num_cpus=num_cpus, **kwargs)
+            # "local": a Ray of this run's own. Without an address Ray joins whatever Ray already runs on
+            # the machine (RAY_ADDRESS, /tmp/ray/ray_current_cluster): another user's, listening anywhere.
+            ray.init(address="local", num_cpus=num_cpus, **kwargs)
             _started_here = True
     except Exception as e:  # Ray raises bare Exceptions too (e.g. "node timed out during startup")
         shutdown()  # what the failed start left (and Ray's printing as it was)

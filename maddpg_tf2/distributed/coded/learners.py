@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from maddpg_tf2.errors import UserError
+
 BATCH_KEYS = ("obs", "act", "next_obs", "rew", "done")
 
 
@@ -171,7 +173,13 @@ class LearnerPool:
                             max_concurrency=4)(CodedLearner)
         self.actors = [remote.remote(config, list(obs_dims), list(act_spaces), list(local_q_n))
                        for _ in range(int(n_learners))]
-        self.pids = ray.get([a.ping.remote() for a in self.actors])  # wait until built and traced
+        try:
+            self.pids = ray.get([a.ping.remote() for a in self.actors])  # wait until built and traced
+        except ray.exceptions.RayError as e:
+            self.close()
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise UserError(f"--coded-scheme: the coded learners could not start ({first}); check the Ray "
+                            f"logs (/tmp/ray/session_latest/logs) and that every Ray host has this package") from e
 
     def __len__(self) -> int:
         return len(self.actors)

@@ -19,7 +19,7 @@ round is complete instead of waiting.
 Faults. A block is taken whole or not at all: when an explorer dies (`ray.kill`, its process killed,
 its node lost) its unfinished block is dropped, Ray restarts the actor (anywhere in the cluster),
 and the block is asked again of the new one, whose worlds start fresh episodes; the episodes the
-lost worlds had in progress are not counted. One line is logged per loss.
+lost worlds had in progress are not counted. One line on stderr says so, once per loss.
 """
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import psutil
@@ -21,25 +22,29 @@ def run_and_kill(args, actor_class: str, keep=(), timeout: float = 300):
     `keep` (actors of the test module's own)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "compat"),
                                                        os.environ.get("PYTHONPATH", "")]))
-    with open(os.devnull, "rb") as stdin:
-        proc = subprocess.Popen([sys.executable, "-m", "maddpg_tf2.cli", *map(str, args)], stdin=stdin,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    os.set_blocking(proc.stdout.fileno(), False)
-    out, killed, deadline = "", None, time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        out += proc.stdout.read() or ""
-        if killed is None and "steps: " in out:
-            for p in psutil.Process().children(recursive=True):
-                try:
-                    if p.pid not in keep and f"ray::{actor_class}" in " ".join(p.cmdline()):
-                        os.kill(p.pid, signal.SIGKILL)
-                        killed = p.pid
-                        break
-                except psutil.Error:
-                    pass
-        time.sleep(0.05)
-    if proc.poll() is None:
-        proc.kill()
-    os.set_blocking(proc.stdout.fileno(), True)
-    rest, err = proc.communicate()
-    return proc.returncode, out + rest, err, killed
+    with tempfile.TemporaryDirectory() as folder:
+        out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
+        with open(out_path, "w") as out, open(err_path, "w") as err:  # the child's own file offsets
+            proc = subprocess.Popen([sys.executable, "-m", "maddpg_tf2.cli", *map(str, args)],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+        killed, deadline = None, time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            if killed is None and "steps: " in _read(out_path):
+                for p in psutil.Process().children(recursive=True):
+                    try:
+                        if p.pid not in keep and f"ray::{actor_class}" in " ".join(p.cmdline()):
+                            os.kill(p.pid, signal.SIGKILL)
+                            killed = p.pid
+                            break
+                    except psutil.Error:
+                        pass
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        return proc.returncode, _read(out_path), _read(err_path), killed
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()

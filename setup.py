@@ -40,7 +40,7 @@ setup(
         # The test extra brings every optional part (and gym, to test the spaces against it; the docs
         # tools, to build the guide strictly), so that CI tests them all.
         "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
-                 "gymnasium[classic-control]>=0.29", "gym>=0.26"] + DOCS,
+                 "gymnasium[classic-control]>=0.29", "gym>=0.26", "psutil>=5.9"] + DOCS,
     },
     entry_points={
         "console_scripts": [

@@ -69,13 +69,13 @@ def explorer_alone(base: Config, blocks: int, steps: int) -> dict:
     the same worlds stepped and acted in this process."""
     import pickle
 
-    import ray
-
     from maddpg_tf2.collectors import EnvCollector
     from maddpg_tf2.distributed.explorers import Explorer, Inference
+    from maddpg_tf2.distributed.runtime import require_ray
     from maddpg_tf2.envs.make import make_env
     from maddpg_tf2.loop import build_agents
 
+    ray = require_ray()
     env = make_env(base.scenario, num_envs=base.num_envs, seed=0)
     learner, policy = build_agents(base, env)
     out = {}

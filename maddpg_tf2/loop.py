@@ -193,7 +193,7 @@ class Trainer:
         self.logger.message("Loading previous state...")
         extra = checkpoint.restore(load_dir, self.learner, replay=self.replay, scenario=self.config.scenario)
         if (extra or {}).get("replay_skipped"):
-            from maddpg_tf2.safety import notice
+            from maddpg_tf2.notes import notice
             notice(f"{extra['replay_skipped']}; resuming with an empty replay (learning resumes once it "
                    f"holds {self.config.min_replay_size} transitions)")
         if not self.config.exp_name and (extra or {}).get("exp_name"):
@@ -336,7 +336,7 @@ class Trainer:
         from maddpg_tf2.episode_snapshot import mid_episode, resume
         if not resume(collector, self._resume_episodes, ep_reward, ep_agent_reward):
             if mid_episode(self._resume_episodes):
-                from maddpg_tf2.safety import notice
+                from maddpg_tf2.notes import notice
                 notice("the checkpoint's episodes in progress do not fit this run (another --num-envs, "
                        "--ensemble-size or environment); they start afresh")
             collector.start()

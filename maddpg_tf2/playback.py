@@ -35,7 +35,7 @@ def with_env_episode_limit(config: Config, env) -> Config:
     limit = getattr(env, "episode_limit", None)
     if not limit or config.max_episode_len != Config.max_episode_len or int(limit) == config.max_episode_len:
         return config
-    from maddpg_tf2.safety import notice
+    from maddpg_tf2.notes import notice
     notice(f"episodes last the env's own limit of {int(limit)} steps (pass --max-episode-len N for another length)")
     return config.replace(max_episode_len=int(limit))
 

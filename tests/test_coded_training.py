@@ -103,21 +103,21 @@ def test_scheme_matches_uncoded_simultaneous_update(setup, scheme):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
 
 
-def test_failed_stragglers_are_resent_once_said(setup, caplog):
+def test_failed_stragglers_are_resent_once_said(setup, capsys):
     s = setup
     # MDS with N=3, M=2 tolerates one straggler; two that never answer leave one answer: re-send.
     up = _updater(s, "mds", stragglers=2, straggler_failure=True, round_timeout=0.5)
-    with caplog.at_level("WARNING"):
-        for r, batch in enumerate(s["batches"]):
-            exp = _expected(s, r)
-            up.train_step(batch)
-            assert up.last_resent, "the missing row must have been re-sent"
-            assert max(_deviation(s, up, exp)) < 1e-9
-    said = [rec for rec in caplog.records if "re-sending" in rec.getMessage()]
-    assert len(said) == 1
+    for r, batch in enumerate(s["batches"]):
+        exp = _expected(s, r)
+        up.train_step(batch)
+        assert up.last_resent, "the missing row must have been re-sent"
+        assert max(_deviation(s, up, exp)) < 1e-9
+    out, err = capsys.readouterr()
+    said = [l for l in err.splitlines() if "re-sending" in l]
+    assert len(said) == 1 and said[0].startswith("maddpg-train: note: coded training: round 0 ") and not out
 
 
-def test_learner_killed_mid_round_does_not_stop_the_run(setup):
+def test_learner_killed_mid_round_does_not_stop_the_run(setup, capsys):
     import ray
 
     s = setup
@@ -135,6 +135,10 @@ def test_learner_killed_mid_round_does_not_stop_the_run(setup):
     run.join(60)
     assert not run.is_alive() and "m" in result
     assert victim in up.last_resent
+    err = capsys.readouterr().err.splitlines()
+    lost = [l for l in err if "lost" in l]
+    assert len(lost) == 1 and re.fullmatch(rf"maddpg-train: note: coded learner {victim} lost in round 0 \(\w+\); "
+                                           r"restarted by Ray, the round goes on without it \(.*\)", lost[0]), err
     assert max(_deviation(s, up, exp)) < 1e-9
     up.stragglers, exp = 0, _expected(s, 1)
     up.train_step(s["batches"][1])  # the restarted learner takes part again
@@ -156,6 +160,31 @@ def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
     extras = sorted(glob.glob(str(tmp_path / "policy" / "*.extra.json")))
     progress = json.load(open(extras[-1]))["progress"]
     assert progress["update_rounds"] >= 3  # 300 transitions, learning from 80: rounds at 100, 200, 300
+
+
+def test_cli_learner_killed_is_one_line_and_the_run_ends_cleanly(setup, tmp_path):
+    """kill -9 of a learner's process in a CLI run (--coded-scheme none, 2 learners, on the module's
+    Ray): one line on stderr names the learner, the run finishes with the original's lines, and
+    nothing crashes on the way out."""
+    import ray
+    from ray_kill import CRASH, run_and_kill
+
+    keep = set(ray.get([a.ping.remote() for a in setup["pool"].actors]))  # the module's own learners
+    rc, out, err, killed = run_and_kill(
+        ["--scenario", "simple_speaker_listener", "--coded-scheme", "none", "--ray-address",
+         ray.get_runtime_context().gcs_address, "--num-episodes", "40", "--max-episode-len", "5",
+         "--batch-size", "16", "--num-units", "8", "--num-envs", "4", "--save-rate", "10", "--seed", "1",
+         "--quiet", "--save-dir", tmp_path / "policy", "--plots-dir", tmp_path / "curves"],
+        "CodedLearner", keep=keep)
+    assert killed is not None and rc == 0, err[-3000:]
+    lost = [l for l in err.splitlines() if l.startswith("maddpg-train: note: coded learner ")]
+    assert len(lost) == 1 and re.match(r"maddpg-train: note: coded learner [01] lost in round \d+ .*restarted by "
+                                       r"Ray", lost[0]), err
+    assert [l for l in err.splitlines() if l.strip() and not l.startswith("maddpg-train: note: ")] == [], err
+    assert not CRASH.search(err), err
+    lines = out.splitlines()
+    assert lines[:2] == ["Using good policy maddpg and adv policy maddpg", "Starting iterations..."]
+    assert lines[-1] == "...Finished total of 41 episodes." and len(lines) == 7, out
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -50,7 +50,8 @@ def test_a_node_lost_mid_run_and_the_run_finishes(cluster, tmp_path, capsys, mon
     out, err = capsys.readouterr()
     assert rc == 0, err
     lines = out.splitlines()
-    assert [l for l in lines if l.startswith("Explorer ")][0].startswith(f"Explorer {state['removed']} lost"), lines
+    lost = [l for l in err.splitlines() if l.startswith("maddpg-train: note: explorer ")]
+    assert lost[0].startswith(f"maddpg-train: note: explorer {state['removed']} lost"), err
     assert lines[-1] == "...Finished total of 241 episodes."
     with open(tmp_path / "plots" / "run_rewards.pkl", "rb") as f:
         assert len(pickle.load(f)) == 6

@@ -100,8 +100,12 @@ def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp
                      "--save-rate", 40)
     assert rc == 0, err
     lines = out.splitlines()
-    lost = [l for l in lines if l.startswith("Explorer ")]
-    assert sorted(l.split()[1] for l in lost) == ["0", "1"], lines
+    lost = [l for l in err.splitlines() if l.startswith("maddpg-train: note: explorer ")]
+    assert sorted(l.split()[3] for l in lost) == ["0", "1"], err  # one line per loss, on stderr
+    assert all(re.fullmatch(r"maddpg-train: note: explorer [01] lost \(\w+\); restarted by Ray, .*", l)
+               for l in lost), lost
+    assert lines[:2] == ["Using good policy maddpg and adv policy maddpg", "Starting iterations..."]
+    assert all(SAVE_LINE.match(l) for l in lines[2:-1]), lines  # stdout: the original's lines only
     assert lines[-1] == "...Finished total of 161 episodes."
     assert len(curve(tmp_path)) == 4
     assert state["round"] > 2
@@ -109,6 +113,24 @@ def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp
     # lost worlds' unfinished episodes (blocks end at steps 13, 26, ..., never on an episode's end)
     # were stepped but not counted, so more transitions were needed.
     assert int(re.match(r"steps: (\d+)", lines[-2]).group(1)) > 160 * 5, lines
+
+
+def test_cli_explorer_killed_is_one_line_and_the_run_ends_cleanly(local_ray, tmp_path):
+    """kill -9 of an explorer's process in a CLI run (a subprocess on the module's Ray): one line on
+    stderr names the explorer, the run finishes with the original's lines, nothing crashes on the way out."""
+    from ray_kill import CRASH, run_and_kill
+
+    rc, out, err, killed = run_and_kill(
+        [*TINY, "--num-episodes", 60, "--explorers", 2, "--ray-address", ray.get_runtime_context().gcs_address,
+         "--save-dir", tmp_path / "save", "--plots-dir", tmp_path / "plots"], "Explorer")
+    assert killed is not None and rc == 0, err[-3000:]
+    lost = [l for l in err.splitlines() if l.startswith("maddpg-train: note: explorer ")]
+    assert len(lost) == 1 and re.match(r"maddpg-train: note: explorer [01] lost .*restarted by Ray", lost[0]), err
+    assert [l for l in err.splitlines() if l.strip() and not l.startswith("maddpg-train: note: ")] == [], err
+    assert not CRASH.search(err), err
+    lines = out.splitlines()
+    assert lines[:2] == ["Using good policy maddpg and adv policy maddpg", "Starting iterations..."]
+    assert all(SAVE_LINE.match(l) for l in lines[2:-1]) and lines[-1] == "...Finished total of 61 episodes.", out
 
 
 def test_sigterm_saves_and_restore_resumes_with_another_k(local_ray, tmp_path, capsys, monkeypatch):

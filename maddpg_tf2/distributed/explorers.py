@@ -19,10 +19,11 @@ round is complete instead of waiting.
 Faults. A block is taken whole or not at all: when an explorer dies (`ray.kill`, its process killed,
 its node lost) its unfinished block is dropped, Ray restarts the actor (anywhere in the cluster),
 and the block is asked again of the new one, whose worlds start fresh episodes; the episodes the
-lost worlds had in progress are not counted. One line is logged per loss.
+lost worlds had in progress are not counted. One line on stderr says so, once per loss.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -34,7 +35,8 @@ import numpy as np
 
 from maddpg_tf2.collectors import EnvCollector, Step
 from maddpg_tf2.errors import UserError
-from maddpg_tf2.replay import joint_rows as _joint  # per-agent arrays -> one float32 row block, as the replay stores it
+from maddpg_tf2.notes import notice
+from maddpg_tf2.replay import joint_rows  # per-agent arrays -> one float32 row block, as the replay stores it
 
 MAX_CONSECUTIVE_LOSSES = 40  # an explorer that dies this often in a row is broken, not unlucky
 
@@ -46,8 +48,7 @@ class Explorer:
                  stream: int, dists, weights_n, inference=None):
         import pickle
 
-        import ray
-
+        from maddpg_tf2.distributed.runtime import require_ray
         from maddpg_tf2.quiet_import import import_tensorflow_quietly
 
         import_tensorflow_quietly()  # the action distributions need it; its start-up notes stay off the terminal
@@ -57,26 +58,44 @@ class Explorer:
         dists = pickle.loads(dists)  # sent pickled, so TensorFlow is imported above, quietly
         self.index = index
         # A restarted explorer must not replay its first life's random draws: fresh entropy then.
+        ray = require_ray()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Ray 2.x flags the property's internals as deprecated
             reborn = ray.get_runtime_context().was_current_actor_reconstructed
         seq = np.random.SeedSequence(None if seed is None or reborn else seed, spawn_key=(index, stream))
         env_seq, act_seq = seq.spawn(2)
-        env = make_env(_scenario_here(scenario), num_envs=num_envs, seed=int(env_seq.generate_state(1)[0]))
-        self.policy = Policy(dists, weights_n)
-        # By name, not by handle: a restart must not depend on a constructor argument in the object store.
-        acting = _CentralPolicy(self.policy, ray.get_actor(inference)) if inference else self.policy
-        self.collector = EnvCollector(env, acting, np.random.default_rng(act_seq), max_episode_len)
-        self.collector.start()
+        self.scenario_names = _scenario_here(scenario)  # (the copy here, the user's path) or None
+        with self._as_the_users_file():
+            env = make_env(self.scenario_names[0] if self.scenario_names else scenario, num_envs=num_envs,
+                           seed=int(env_seq.generate_state(1)[0]))
+            self.policy = Policy(dists, weights_n)
+            # By name, not by handle: a restart must not depend on a constructor argument in the object store.
+            acting = _CentralPolicy(self.policy, ray.get_actor(inference)) if inference else self.policy
+            self.collector = EnvCollector(env, acting, np.random.default_rng(act_seq), max_episode_len)
+            self.collector.start()
         self.blocks = 0
+
+    @contextlib.contextmanager
+    def _as_the_users_file(self):
+        """Errors of the user's scenario name the user's file, not this process's copy of it (the
+        lines are the same: the copy is the file's text)."""
+        from maddpg_tf2.envs.make import ScenarioCodeError
+
+        try:
+            yield
+        except ScenarioCodeError as e:
+            if not self.scenario_names:
+                raise
+            copy, users = self.scenario_names
+            raise ScenarioCodeError(str(e).replace(copy, users)) from e
 
     def pid(self) -> int:
         return os.getpid()
 
     def node_id(self) -> str:
-        import ray
+        from maddpg_tf2.distributed.runtime import require_ray
 
-        return ray.get_runtime_context().get_node_id()
+        return require_ray().get_runtime_context().get_node_id()
 
     def collect(self, weights_n, steps: int, random: bool) -> dict:
         """`steps` steps of every world, stepped as in one process (EnvCollector); arrays [T, E, ...]
@@ -86,9 +105,10 @@ class Explorer:
             self.policy.weights_n = weights_n
         out = {k: [] for k in ("obs", "act", "rew", "next_obs", "done", "ended")}
         for _ in range(steps):
-            s = self.collector.step(random)
-            for key, value in (("obs", _joint(s.obs_n)), ("act", _joint(s.act_n)), ("rew", s.rew),
-                               ("next_obs", _joint(s.next_obs_n)), ("done", np.asarray(s.done, np.bool_)),
+            with self._as_the_users_file():
+                s = self.collector.step(random)
+            for key, value in (("obs", joint_rows(s.obs_n)), ("act", joint_rows(s.act_n)), ("rew", s.rew),
+                               ("next_obs", joint_rows(s.next_obs_n)), ("done", np.asarray(s.done, np.bool_)),
                                ("ended", s.ended)):
                 out[key].append(value)
         block = {k: np.stack(v) for k, v in out.items()}
@@ -106,9 +126,9 @@ class _CentralPolicy:
         self.splits = np.cumsum([d.param_size for d in policy.dists])[:-1]
 
     def act(self, obs_n, rng):
-        import ray
+        from maddpg_tf2.distributed.runtime import require_ray
 
-        params = ray.get(self.inference.logits.remote(_joint(obs_n)))  # [E, sum of param sizes]
+        params = require_ray().get(self.inference.logits.remote(joint_rows(obs_n)))  # [E, sum of param sizes]
         return [d.sample_np(p, rng) for d, p in zip(self.policy.dists, np.split(params, self.splits, axis=1))]
 
     def random_actions(self, num_envs, rng):
@@ -167,17 +187,18 @@ class Inference:
 
 
 def _scenario_here(scenario):
-    """A scenario file travels as (name, source) so explorers on other hosts need no copy of it."""
+    """A scenario file travels as (name, source, the user's path) so explorers on other hosts need no
+    copy of it; (this process's copy, the user's path), or None for a scenario name."""
     if isinstance(scenario, tuple):
         import tempfile
 
-        name, source = scenario
+        name, source, users = scenario
         folder = tempfile.mkdtemp(prefix="maddpg_scenario_")
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(source)
-        return path
-    return scenario
+        return path, users
+    return None
 
 
 class ExplorerCollector:
@@ -191,7 +212,7 @@ class ExplorerCollector:
         c = self.config = trainer.config
         self.trainer, self.policy, self.logger = trainer, trainer.policy, trainer.logger
         K, E = c.explorers, c.num_envs
-        ray = self.ray = connect(c.ray_address, flag="--explorers",
+        ray = self.ray = connect(c.ray_address, flag="--explorers", ray_output=c.debug,
                                  num_cpus=max(os.cpu_count() or 1, K + (c.inference == "central")))
         needed = K + (c.inference == "central")
         cpus = ray.cluster_resources().get("CPU", 0)
@@ -205,7 +226,7 @@ class ExplorerCollector:
         scenario = os.fspath(c.scenario)
         if os.path.isfile(scenario):
             with open(scenario, encoding="utf-8") as f:
-                scenario = (os.path.basename(scenario), f.read())
+                scenario = (os.path.basename(scenario), f.read(), scenario)
         weights = ray.put(self.policy.weights_n)
         self._weights_key, self._weights_ref = id(self.policy.weights_n), weights
         self.inference = None
@@ -294,12 +315,12 @@ class ExplorerCollector:
 
     def _take(self, k: int, random: bool) -> dict:
         """Explorer k's block in flight, whole; a lost explorer's block is asked again of its restart."""
-        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+        ActorDiedError, ActorUnavailableError, RayActorError = _actor_errors(self.ray)
 
         failures = 0
         while True:
             try:
-                block = self.ray.get(self.inflight[k])
+                block = self._get(self.inflight[k])
                 self.inflight[k] = None
                 return block
             except (RayActorError, ActorDiedError, ActorUnavailableError) as e:
@@ -307,10 +328,26 @@ class ExplorerCollector:
                 self._lost(k, e, failures)
                 self._launch(k, random)
 
+    def _get(self, ref) -> dict:
+        """A block; a user error raised in the explorer (its scenario file) as the in-process run
+        raises it: one line, the remote traceback chained for --debug."""
+        try:
+            return self.ray.get(ref)
+        except self.ray.exceptions.RayTaskError as e:
+            users = _users_error(e)
+            if users is None:
+                raise
+            raise users from e
+
     def _lost(self, k: int, error: Exception, failures: int) -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         if "creation task" in str(error):  # its constructor raised (e.g. a package missing on that host): no restart helps
-            detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()[:300]
+            detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()
+            scenario = detail.partition("ScenarioCodeError: ")[2]
+            if scenario:  # the user's scenario file raised while the explorer built its worlds
+                from maddpg_tf2.envs.make import ScenarioCodeError
+                raise ScenarioCodeError(scenario) from error
+            detail = detail[:300]
             raise UserError(f"explorer {k} could not start: {detail}; check that every Ray host has this "
                             f"package and its dependencies installed")
         if failures >= MAX_CONSECUTIVE_LOSSES:
@@ -323,13 +360,13 @@ class ExplorerCollector:
 
     def _announce(self, k: int, reason: str) -> None:
         self.announced[k] = True
-        self.logger.message(f"Explorer {k} lost ({reason}); Ray restarts it, its unfinished block is dropped "
-                            f"and the episodes in progress in its worlds are not counted")
+        notice(f"explorer {k} lost ({reason}); restarted by Ray, its unfinished block is dropped and "
+               f"the episodes in progress in its worlds are not counted")
 
     def _round_async(self, random: bool) -> List[dict]:
         """Free running: relaunch each explorer as soon as it delivers (up to two blocks queued);
         while no round is complete, the learner trains instead of waiting."""
-        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+        ActorDiedError, ActorUnavailableError, RayActorError = _actor_errors(self.ray)
 
         failures = [0] * self.K
         while not all(self.queued):
@@ -345,7 +382,7 @@ class ExplorerCollector:
                 k = self.inflight.index(ref)
                 self.inflight[k] = None
                 try:
-                    self.queued[k].append(self.ray.get(ref))
+                    self.queued[k].append(self._get(ref))
                     failures[k] = 0
                 except (RayActorError, ActorDiedError, ActorUnavailableError) as e:
                     failures[k] += 1
@@ -357,8 +394,23 @@ class ExplorerCollector:
         return blocks
 
 
+def _users_error(error: BaseException):
+    """The user error (maddpg_tf2.errors.user_errors) that an actor raised, or None."""
+    from maddpg_tf2.errors import user_errors
+
+    cause = getattr(error, "cause", None)
+    for _ in range(8):  # an actor that called an actor nests Ray's errors
+        if not hasattr(cause, "cause"):
+            break
+        cause = cause.cause
+    return cause if isinstance(cause, user_errors()) else None
+
+
+def _actor_errors(ray):
+    """What `ray.get` raises for a lost actor."""
+    return ray.exceptions.ActorDiedError, ray.exceptions.ActorUnavailableError, ray.exceptions.RayActorError
+
+
 def _here(ray):
     """Schedule on the driver's node (where the learner and its device are), if it can."""
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-    return NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)
+    return ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=True)

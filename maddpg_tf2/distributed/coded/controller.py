@@ -9,7 +9,6 @@ Simulated stragglers (S learners drawn per round) sleep `straggler_delay` second
 """
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from typing import Dict, List, Optional
@@ -19,8 +18,7 @@ import numpy as np
 from maddpg_tf2.distributed.coded.codes import Code, DecodeError, make_code
 from maddpg_tf2.distributed.coded.learners import LearnerPool, agent_batch, agent_seed
 from maddpg_tf2.errors import UserError
-
-_log = logging.getLogger(__name__)
+from maddpg_tf2.notes import notice
 
 MAX_RESENDS = 5  # re-sends of one round before giving up with an error (never hang)
 
@@ -60,6 +58,7 @@ class CodedUpdater:
         self.base_seed = secrets.randbits(62) if seed is None else int(seed)
         self.rng = np.random.default_rng(self.base_seed)  # who straggles in which round
         self._said_resend = False
+        self._announced = set()  # learners whose loss was said and which have not answered since
         # What the last round did (for tests and benchmarks).
         self.current_stragglers: List[int] = []
         self.last_rows: List[int] = []
@@ -119,9 +118,11 @@ class CodedUpdater:
                 row, learner = pending.pop(ref)
                 try:
                     y = ray.get(ref)
-                except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError):
+                except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as e:
                     dead.add(learner)  # killed mid-round: Ray restarts it, its row is re-sent
+                    self._lost(learner, round_, e)
                     continue
+                self._announced.discard(learner)  # it answers again: a later loss is a new one
                 if y is not None and row not in received:
                     received[row] = y
                     answered.append(learner)
@@ -142,15 +143,45 @@ class CodedUpdater:
         if not missing:
             return []
         live = list(dict.fromkeys(answered)) or [k for k in range(len(self.pool)) if k not in dead] \
-            or list(range(len(self.pool)))
-        if not self._said_resend:
+            or self._wait_for_live(self.round_timeout) or list(range(len(self.pool)))
+        if not self._said_resend and not dead:  # a loss was said already, re-sending included
             self._said_resend = True
-            _log.warning("coded training: round %d could not be decoded from the answers within %.3g s "
-                         "(stragglers or failed learners); re-sending the missing rows %s to live learners "
-                         "(said once; later re-sends are silent)", round_, self.round_timeout, missing)
+            notice(f"coded training: round {round_} could not be decoded from the answers within "
+                   f"{self.round_timeout:.3g} s (stragglers or failed learners); re-sending the missing rows "
+                   f"{missing} to live learners (said once; later re-sends are silent)")
         for k, row in enumerate(missing):
             send(row, live[k % len(live)], False)
         return missing
+
+    def _wait_for_live(self, timeout: float) -> List[int]:
+        """The learners that answer within `timeout` seconds, when every one of this round failed: a
+        learner Ray is restarting refuses calls until it is rebuilt, so re-sending at once would spend
+        every re-send in a moment."""
+        ray = self.ray
+        errors = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
+        end = time.monotonic() + timeout
+        while True:
+            pings = {a.ping.remote(): k for k, a in enumerate(self.pool.actors)}
+            ready, _ = ray.wait(list(pings), num_returns=len(pings),
+                                timeout=max(0.0, min(2.0, end - time.monotonic())))
+            live = []
+            for ref in ready:
+                try:
+                    ray.get(ref)
+                    live.append(pings[ref])
+                except errors:
+                    pass
+            if live or time.monotonic() >= end:
+                return sorted(live)
+            time.sleep(0.2)
+
+    def _lost(self, learner: int, round_: int, error: Exception) -> None:
+        """One line per loss of a learner (not one per task it had in flight)."""
+        if learner in self._announced:
+            return
+        self._announced.add(learner)
+        notice(f"coded learner {learner} lost in round {round_} ({type(error).__name__}); restarted by Ray, "
+               f"the round goes on without it (its rows re-sent to live learners if needed)")
 
     def _apply(self, x: np.ndarray) -> Dict[str, float]:
         """Write the decoded states into the driver's Learner, as its own train_step would leave it."""

@@ -14,6 +14,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from maddpg_tf2.errors import UserError
+
 BATCH_KEYS = ("obs", "act", "next_obs", "rew", "done")
 
 
@@ -143,8 +145,8 @@ class CodedLearner:
             return None  # finished or superseded while queued
         refs = {i: b for i, b in batches.items() if not isinstance(b, dict)}
         if refs:
-            import ray
-            batches = {**batches, **dict(zip(refs, ray.get(list(refs.values()))))}
+            from maddpg_tf2.distributed.runtime import require_ray
+            batches = {**batches, **dict(zip(refs, require_ray().get(list(refs.values()))))}
         with self._compute_lock:
             x = self.update_agents(round_, state, batches, seeds)
         y = np.zeros(self.layout.width, np.float64)
@@ -160,7 +162,7 @@ class LearnerPool:
     def __init__(self, config, obs_dims, act_spaces, local_q_n, n_learners: int):
         from maddpg_tf2.distributed.runtime import connect
 
-        ray = connect(config.ray_address, flag="--coded-scheme")
+        ray = connect(config.ray_address, flag="--coded-scheme", ray_output=config.debug)
         self.ray = ray
         # Fractional CPUs of what is free: N learners fit on a small machine or beside another run's
         # learners (each is idle most of a round); nothing free leaves placement unconstrained.
@@ -170,7 +172,13 @@ class LearnerPool:
                             max_concurrency=4)(CodedLearner)
         self.actors = [remote.remote(config, list(obs_dims), list(act_spaces), list(local_q_n))
                        for _ in range(int(n_learners))]
-        self.pids = ray.get([a.ping.remote() for a in self.actors])  # wait until built and traced
+        try:
+            self.pids = ray.get([a.ping.remote() for a in self.actors])  # wait until built and traced
+        except ray.exceptions.RayError as e:
+            self.close()
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise UserError(f"--coded-scheme: the coded learners could not start ({first}); check the Ray "
+                            f"logs (/tmp/ray/session_latest/logs) and that every Ray host has this package") from e
 
     def __len__(self) -> int:
         return len(self.actors)

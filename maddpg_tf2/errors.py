@@ -17,3 +17,8 @@ def user_errors() -> tuple:
     from multiagent.scenarios import ScenarioError
 
     return (UserError, CheckpointError, UnknownScenarioError, ScenarioError)
+
+
+class TF1NameError(UserError):
+    """A TensorFlow 1 name a script run by the TF1 launcher (`python -m maddpg.tf1`) uses and the
+    launcher does not provide."""

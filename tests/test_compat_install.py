@@ -106,3 +106,23 @@ def test_user_folder_via_pythonpath_and_module_of_the_same_name(installed, tmp_p
     assert plain.returncode == 0, plain.stderr[-3000:]
     assert plain.stdout.strip() == str([str(venv / "lib" / ("python%d.%d" % sys.version_info[:2])
                                             / "site-packages" / "maddpg")])
+
+
+def test_tf1_launcher_console_script_with_a_user_folder_beside_the_script(installed, tmp_path):
+    """`maddpg-tf1 project/run.py` from another folder: the script's folder comes first on sys.path
+    (its maddpg/ folder joins the package) and TF1's names are there."""
+    python, venv = installed
+    project = tmp_path / "project"
+    (project / "maddpg").mkdir(parents=True)
+    (project / "maddpg" / "maddpg.py").write_text("WHO = 'user'\n")
+    (project / "run.py").write_text(textwrap.dedent("""
+        import sys
+        import tensorflow as tf
+        import tensorflow.contrib.layers as layers
+        from maddpg.maddpg import WHO
+        import maddpg.common.tf_util as U
+        print(WHO, layers.fully_connected.__module__, tf.train.Saver is U.Saver, sys.argv[1:])
+    """))
+    out = _run(venv / "bin" / "maddpg-tf1", ["project/run.py", "--flag", "x"], tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == "user maddpg.common.layers True ['--flag', 'x']"

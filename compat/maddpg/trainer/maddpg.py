@@ -262,9 +262,18 @@ class MADDPGAgentTrainer(AgentTrainer):
 
 
 def _compiled_forward(net, in_dim):
-    """net(x) for x of shape [batch, in_dim], compiled once for every batch size."""
-    return tf.function(lambda x: net(x), input_signature=[tf.TensorSpec([None, int(in_dim)], tf.float32)],
-                       autograph=False)
+    """net(x) for float32 x of shape [batch, in_dim], compiled (on first use) once for every batch
+    size; the concrete function is called directly, which skips tf.function's per-call argument
+    matching (about a third of a batch-1 call)."""
+    traced = tf.function(lambda x: net(x), input_signature=[tf.TensorSpec([None, int(in_dim)], tf.float32)],
+                         autograph=False)
+    concrete = []
+
+    def forward(x):
+        if not concrete:
+            concrete.append(traced.get_concrete_function())
+        return concrete[0](x)
+    return forward
 
 
 def _watch_writes(variables, cache):

@@ -130,6 +130,13 @@ def test_names_the_launcher_does_not_provide_stop_with_one_line(tmp_path):
         assert line.startswith("maddpg-tf1: " + message), line
     missing = _launch(["nowhere.py"], tmp_path)
     assert missing.returncode == 2 and missing.stderr.startswith("maddpg-tf1: no script at nowhere.py")
+    # a copy of the original's package beside the script: plain Python would run its TF1 code
+    (tmp_path / "fork" / "maddpg").mkdir(parents=True)
+    (tmp_path / "fork" / "maddpg" / "__init__.py").write_text("")
+    (tmp_path / "fork" / "train.py").write_text("print('ran')\n")
+    fork = _launch(["fork/train.py"], tmp_path)
+    assert fork.returncode == 2 and "ran" not in fork.stdout
+    assert fork.stderr.startswith("maddpg-tf1: %s is a maddpg package of its own" % (tmp_path / "fork" / "maddpg"))
 
 
 def test_plain_import_of_maddpg_changes_nothing_in_tensorflow():

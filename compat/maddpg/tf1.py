@@ -184,6 +184,19 @@ def _split(argv):
     return argv[:i], (argv[i] if i < len(argv) else None), argv[i + 1:]
 
 
+def _regular_package_before(package):
+    """The first `maddpg` folder with an `__init__.py` on sys.path before this package's: the one
+    plain Python would import instead (None when there is none)."""
+    own = os.path.realpath(os.path.dirname(package.__file__))
+    for entry in sys.path:
+        folder = os.path.realpath(os.path.join(entry or os.getcwd(), 'maddpg'))
+        if folder == own:
+            return None
+        if os.path.isfile(os.path.join(folder, '__init__.py')):
+            return folder
+    return None
+
+
 def _fail(message):
     print('maddpg-tf1: ' + ' '.join(str(message).split()), file=sys.stderr, flush=True)
     return 2
@@ -209,6 +222,12 @@ def main(argv=None):
 
     sys.argv = [script_arg] + script_args
     sys.path[0] = os.path.dirname(script)  # as `python script.py`: the script's folder first
+    shadow = _regular_package_before(maddpg)
+    if shadow:
+        return _fail('%s is a maddpg package of its own (it has an __init__.py) and comes before this one on '
+                     'sys.path: `python %s` would run its code, which the launcher cannot give TensorFlow 1; '
+                     'remove its __init__.py to let its modules join this package (its own first), or move it '
+                     'off sys.path' % (shadow, script_arg))
     maddpg.refresh_paths()  # a `maddpg/` folder beside the script joins the package
     try:
         provide_tf1_names()

@@ -15,6 +15,7 @@ Two phases, each from the printed save lines (`time:` is the time since the prev
 - updates: --batch-size 32, so update rounds run from step 800; intervals from step 1000 on.
 
     python benchmarks/tf1_launcher_speed.py --repeats 3 --before-compat /path/to/old/checkout
+    python benchmarks/tf1_launcher_speed.py --repeats 0 --acting-calls 3000   (acting only, in process)
 """
 import argparse
 import json
@@ -55,6 +56,46 @@ def steps_per_second(stdout, first_step):
     return steps / seconds if seconds else float("nan")
 
 
+def acting_cpu_ms(scenario, calls):
+    """CPU milliseconds (process time: less sensitive to a busy machine than wall time) per
+    `trainer.action(obs)` of the compat trainer, three ways: the compiled forward of a TF1 model
+    function (now), the same model called eagerly (acting before the forward was compiled), and
+    the built-in MLP (model=None, a numpy forward, as maddpg-train acts)."""
+    import time
+    import types
+
+    import numpy as np
+    import tensorflow as tf
+
+    import maddpg.common.layers as layers
+    import maddpg.common.tf_util as U
+    from maddpg.trainer.maddpg import MADDPGAgentTrainer
+    from make_env import make_env
+
+    def mlp_model(input, num_outputs, scope, reuse=False, num_units=64, rnn_cell=None):
+        with tf.compat.v1.variable_scope(scope, reuse=reuse):
+            out = layers.fully_connected(input, num_outputs=num_units, activation_fn=tf.nn.relu)
+            out = layers.fully_connected(out, num_outputs=num_units, activation_fn=tf.nn.relu)
+            return layers.fully_connected(out, num_outputs=num_outputs, activation_fn=None)
+
+    env = make_env(scenario)
+    obs = env.reset()[0]
+    hp = types.SimpleNamespace(lr=1e-2, gamma=0.95, batch_size=1024, num_units=64, max_episode_len=25)
+    out = {}
+    with U.single_threaded_session():
+        shapes = [s.shape for s in env.observation_space]
+        tf1 = MADDPGAgentTrainer("agent_0", mlp_model, shapes, env.action_space, 0, hp)
+        mlp = MADDPGAgentTrainer("agent_0", None, shapes, env.action_space, 0, hp)
+        eager = lambda o: tf1.nets.dist.sample_np(np.asarray(tf1.nets.actor(tf.constant(o[None]))), np.random)[0]
+        for name, act in (("compiled", tf1.action), ("eager", eager), ("numpy MLP", mlp.action)):
+            act(obs.astype(np.float32))
+            start = time.process_time()
+            for _ in range(calls):
+                act(obs.astype(np.float32))
+            out[name] = (time.process_time() - start) / calls * 1e3
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="simple_spread")
@@ -62,7 +103,13 @@ def main():
     parser.add_argument("--phases", nargs="+", default=list(PHASES), choices=list(PHASES))
     parser.add_argument("--before-compat", default=None, help="an older checkout to time as compat-before")
     parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument("--acting-calls", type=int, default=0,
+                        help="also time this many trainer.action calls in this process (CPU ms per call)")
     args = parser.parse_args()
+    if args.acting_calls:
+        sys.path[:0] = [ROOT, os.path.join(ROOT, "compat")]
+        for name, ms in acting_cpu_ms(args.scenario, args.acting_calls).items():
+            print("acting, one trainer.action call: %-10s %.3f CPU ms" % (name, ms), flush=True)
     programs = ["tf1", "maddpg-train"] + (["compat-before"] if args.before_compat else [])
     here = [ROOT, os.path.join(ROOT, "compat")]
     results = {phase: {p: [] for p in programs} for phase in args.phases}

@@ -45,6 +45,7 @@ setup(
     entry_points={
         "console_scripts": [
             "maddpg-train=maddpg_tf2.cli:main",
+            "maddpg-tf1=maddpg.tf1:main",
             "maddpg-plot=maddpg_tf2.plot:main",
         ]
     },

@@ -51,6 +51,11 @@ class CurveFileError(UserError):
     """A rewards pickle that is missing, unreadable or not a flat list of numbers (maddpg-plot)."""
 
 
+class TF1NameError(UserError):
+    """A TensorFlow 1 name a script run by the TF1 launcher (`python -m maddpg.tf1`) uses and the
+    launcher does not provide."""
+
+
 def user_errors() -> tuple:
     """The exception types that mean bad user input (every one a UserError)."""
     return (UserError,)

@@ -409,3 +409,65 @@ def test_load_state_reads_a_checkpoint_written_by_the_original(data_dir):
     np.testing.assert_allclose(trainer.q_debug['q_values'](ref['obs_0'], act), ref['q_0'], atol=1e-5)
     np.testing.assert_allclose(trainer.q_debug['target_q_values'](ref['obs_0'], act), ref['target_q_0'], atol=1e-5)
     assert 0 < float(trainer.nets.actor_opt.beta1_power.numpy()) < 1e-20  # Adam state came along
+
+
+def test_model_function_is_called_a_fixed_number_of_times_and_acting_is_unchanged():
+    """Acting runs a compiled forward pass: the user's model function is called while building and
+    tracing only, however many steps are taken, and the actions are the eager model's."""
+    import tensorflow as tf
+
+    import maddpg.common.layers as layers
+    from maddpg.trainer.maddpg import MADDPGAgentTrainer
+    from make_env import make_env
+
+    calls = []
+
+    def mlp_model(input, num_outputs, scope, reuse=False, num_units=64, rnn_cell=None):
+        calls.append(scope)
+        with tf.compat.v1.variable_scope(scope, reuse=reuse):
+            out = layers.fully_connected(input, num_outputs=num_units, activation_fn=tf.nn.relu)
+            return layers.fully_connected(out, num_outputs=num_outputs, activation_fn=None)
+
+    def run(steps):
+        calls.clear()
+        env = make_env('simple_spread')
+        np.random.seed(3)
+        tf.random.set_seed(3)
+        obs_shape_n = [s.shape for s in env.observation_space]
+        trainers = [MADDPGAgentTrainer('agent_%d' % i, mlp_model, obs_shape_n, env.action_space, i,
+                                       _args(batch_size=4, max_episode_len=5)) for i in range(env.n)]
+        obs_n = env.reset()
+        for t in range(1, steps + 1):
+            act_n = [agent.action(obs) for agent, obs in zip(trainers, obs_n)]
+            new_obs_n, rew_n, done_n, _ = env.step(act_n)
+            for i, agent in enumerate(trainers):
+                agent.experience(obs_n[i], act_n[i], rew_n[i], new_obs_n[i], done_n[i], False)
+            obs_n = env.reset() if t % 5 == 0 else new_obs_n
+            for agent in trainers:
+                agent.preupdate()
+            for agent in trainers:
+                agent.update(trainers, t)
+        return len(calls), trainers, obs_n
+
+    short, _, _ = run(100)   # one update round (t = 100)
+    long, trainers, obs_n = run(300)  # three update rounds, three times the actions
+    assert short == long
+    assert long <= 12 * 3  # per trainer: 4 builds, acting traces, the update's traces
+    # actions equal those of the model function called eagerly on the same weights (the old path)
+    agent = trainers[1]
+    for seed in range(3):
+        np.random.seed(seed)
+        compiled = agent.action(obs_n[1])
+        np.random.seed(seed)
+        eager = agent.nets.dist.sample_np(np.asarray(agent.nets.actor(tf.constant(obs_n[1][None], tf.float32))),
+                                          np.random)[0]
+        np.testing.assert_allclose(compiled, eager, rtol=1e-6, atol=1e-7)
+    def debug(batch):
+        agent.p_debug['target_act'](np.stack([obs_n[1]] * batch))
+        agent.q_debug['q_values'](*([np.stack([o] * batch) for o in obs_n] + [np.zeros((batch, 5))] * 3))
+
+    debug(2)
+    before = len(calls)
+    debug(9)
+    debug(1)
+    assert len(calls) == before  # each forward is traced once, for every batch size

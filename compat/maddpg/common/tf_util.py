@@ -275,6 +275,14 @@ def initialize():
     return len(new)
 
 
+def reset_default_graph():
+    """What tf.reset_default_graph() was to the original: the trainers created so far leave the
+    "graph", so save_state / load_state / Saver see only those created afterwards."""
+    _registry().clear()
+    _TRAINERS.clear()
+    ALREADY_INITIALIZED.clear()
+
+
 # ================================================================ trainers and their variables
 
 _TRAINERS = collections.OrderedDict()  # name -> weakref, trainers created outside any session

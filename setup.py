@@ -29,19 +29,20 @@ setup(
     ],
     extras_require={
         "video": ["imageio-ffmpeg>=0.4"],
-        "distributed": ["ray>=2.9"],
+        "distributed": ["ray[tune]>=2.9"],
         "pettingzoo": ["pettingzoo>=1.24", "mpe2>=0.0.1"],
         "gymnasium": ["gymnasium[classic-control]>=0.29"],
         "tensorboard": ["tensorboard>=2.16"],
         # The test extra brings every optional part (and gym, to test the spaces against it), so that
         # CI tests them all.
-        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
+        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray[tune]>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
                  "gymnasium[classic-control]>=0.29", "gym>=0.26"],
     },
     entry_points={
         "console_scripts": [
             "maddpg-train=maddpg_tf2.cli:main",
             "maddpg-plot=maddpg_tf2.plot:main",
+            "maddpg-sweep=maddpg_tf2.sweep.command:main",
         ]
     },
 )

@@ -61,3 +61,14 @@ def test_performance_profile_by_hand():
     prof, low, high = stats.profile_band([[1, 2, 3, 4]], [0, 2.5, 4])
     np.testing.assert_allclose(prof, [1.0, 0.5, 0.0])
     assert np.all(low <= prof) and np.all(prof <= high)
+
+
+def test_difference_interval_by_hand():
+    # Constant groups: the difference is exact and the interval has no width.
+    assert stats.difference([3.0, 3.0, 3.0], [1.0, 1.0]) == stats.Estimate(2.0, 2.0, 2.0)
+    # Well separated groups: the interval excludes 0; the same groups swapped give its mirror.
+    a, b = [0.9, 0.95, 0.85, 0.92], [0.1, 0.2, 0.15, 0.12]
+    d = stats.difference(a, b)
+    assert d.value == pytest.approx(np.mean(a) - np.mean(b)) and d.low > 0 and d.contains(d.value)
+    # Overlapping groups: the interval holds 0.
+    assert stats.difference([0.1, 0.9, 0.5], [0.2, 0.8, 0.4]).contains(0.0)

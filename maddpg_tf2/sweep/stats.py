@@ -100,3 +100,16 @@ def profile_band(strata: Sequence[Sequence[float]], thresholds: Sequence[float],
     tail = (1.0 - confidence) / 2.0 * 100.0
     low, high = np.percentile(draws, [tail, 100.0 - tail], axis=0)
     return performance_profile(all_scores, t), low, high
+
+
+def difference(a: Sequence[float], b: Sequence[float], aggregate: str = "mean", confidence: float = CONFIDENCE,
+               reps: int = REPS, seed: int = SEED) -> Estimate:
+    """agg(a) - agg(b) and its percentile interval, the two groups resampled independently (each group
+    its own stratum): an interval that excludes 0 supports "a differs from b"."""
+    f = AGGREGATES[aggregate]
+    point = float(f(a) - f(b))
+    da = stratified_bootstrap([a], f, reps=reps, seed=seed)
+    db = stratified_bootstrap([b], f, reps=reps, seed=seed + 1)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(da - db, [tail, 100.0 - tail])
+    return Estimate(point, float(min(low, point)), float(max(high, point)))

@@ -82,3 +82,28 @@ def test_the_command_refuses_bad_files_in_one_line_before_starting(tmp_path):
     r = subprocess.run([sys.executable, "-m", "maddpg_tf2.sweep.command", str(tmp_path / "missing.yaml")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot read sweep file" in r.stderr
+
+
+def test_the_paper_sweeps_are_valid_and_match_paper_table_rows():
+    import glob
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = sorted(glob.glob(os.path.join(root, "configs", "paper", "sweeps", "*.yaml")))
+    assert len(files) == 8
+    for path in files:
+        sweep = spec.load(path)
+        assert sweep.benchmark == {"benchmark_iters": 25000, "num_envs": 40}
+        assert all(t.values["num_episodes"] == 25000 for t in sweep.trials)
+    crypto = spec.load(os.path.join(root, "configs", "paper", "sweeps", "simple_crypto.yaml"))
+    assert len(crypto.trials) == 40 and crypto.metric == "bob_minus_eve_success"
+    assert {(t.values["good_policy"], t.values["adv_policy"]) for t in crypto.trials} == {
+        ("maddpg", "maddpg"), ("maddpg", "ddpg"), ("ddpg", "maddpg"), ("ddpg", "ddpg")}
+
+
+def test_a_scenario_file_path_is_made_absolute(tmp_path, monkeypatch):
+    (tmp_path / "mine.py").write_text("# a scenario file\n")
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "s.yaml"
+    path.write_text("base: {scenario: mine.py}\ngrid: {lr: [0.01]}\nseeds: [0]\nmetric: final_reward\n")
+    assert spec.load(str(path)).trials[0].values["scenario"] == str(tmp_path / "mine.py")

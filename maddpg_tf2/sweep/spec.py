@@ -177,6 +177,19 @@ def config_name(point: Dict[str, object]) -> str:
     return "_".join(f"{_slug(str(k).replace('_', '-'))}-{_slug(v)}" for k, v in point.items())
 
 
+def absolute_paths(values: Dict[str, object]) -> Dict[str, object]:
+    """Paths resolved against the folder the sweep starts in: trials run elsewhere (a Ray worker's
+    folder), and maddpg-train resolves them against its own working folder."""
+    out = dict(values)
+    scenario = out.get("scenario")
+    if isinstance(scenario, str) and ":" not in scenario and os.path.isfile(scenario):
+        out["scenario"] = os.path.abspath(scenario)
+    for key in ("adversaries_from", "tensorboard_dir"):
+        if isinstance(out.get(key), str) and out[key]:
+            out[key] = os.path.abspath(out[key])
+    return out
+
+
 def expand(sweep: Sweep) -> List[Trial]:
     from maddpg_tf2.cli import config_values
 
@@ -186,6 +199,7 @@ def expand(sweep: Sweep) -> List[Trial]:
         point = dict(zip(keys, combo))
         values = dict(sweep.base)
         values.update(config_values(point, f"{sweep.path} grid"))
+        values = absolute_paths(values)
         name = config_name(point)
         for seed in sweep.seeds:
             trials.append(Trial(name=f"{name}_s{seed}", config_name=name, point=point, seed=seed, values=values))

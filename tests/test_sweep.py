@@ -137,3 +137,12 @@ def test_a_killed_trial_worker_is_retried_from_its_checkpoint(ray_address, tmp_p
     import pickle
     with open(trial / "curves" / "lr-0.01_s3_rewards.pkl", "rb") as f:
         assert len(pickle.load(f)) == 40  # every save point of 400 episodes, the killed stretch redone
+
+
+def test_a_rerun_with_other_settings_is_refused_in_one_line(grid_sweep, tmp_path, ray_address):
+    path, out, _ = grid_sweep
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(path.read_text().replace("num-episodes: 20", "num-episodes: 30"))
+    r = subprocess.run(sweep_cmd(changed, out, ray_address), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "run with other settings" in r.stderr and "pass another --out" in r.stderr

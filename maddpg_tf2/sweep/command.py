@@ -62,6 +62,8 @@ def sweep_main(args) -> int:
     out = os.path.abspath(args.out or os.path.join("sweeps", os.path.splitext(os.path.basename(args.sweep))[0]))
     from maddpg_tf2.loop import check_writable_dir
     check_writable_dir(out, "--out")
+    for t in sweep.trials:  # a folder of another sweep's trial: refuse before anything runs
+        trial.check_same_settings(trial.trial_dir(out, t.name), sweep, t)
     todo = [t for t in sweep.trials if not trial.is_finished(out, t.name)]
     resumed = [t for t in todo if os.path.isfile(os.path.join(trial.trial_dir(out, t.name), "policy", "meta.json"))]
     for t in todo:

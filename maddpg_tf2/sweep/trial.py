@@ -99,10 +99,35 @@ def write_inputs(folder: str, sweep, trial, cpus: int) -> None:
         files["benchmark.yaml"] = _yaml_text({**values, **sweep.benchmark})
         commands.append("maddpg-train " + " ".join(shlex.quote(a) for a in benchmark_argv(folder, trial.name, trial.seed)))
     files["commands.txt"] = "\n".join(commands) + "\n"
+    files[SETTINGS] = json.dumps(settings(sweep, trial), indent=1, sort_keys=True)
     for file, text in files.items():
         path = os.path.join(folder, file)
         if not (os.path.isfile(path) and open(path, encoding="utf-8").read() == text):
             fileio.write_text(path, text)
+
+
+SETTINGS = "settings.json"
+
+
+def settings(sweep, trial) -> dict:
+    """What makes a trial this trial: its settings, seed and evaluation (not the cores it ran on)."""
+    return json.loads(json.dumps({"values": trial.values, "seed": trial.seed, "benchmark": sweep.benchmark},
+                                 sort_keys=True, default=str))
+
+
+def check_same_settings(folder: str, sweep, trial) -> None:
+    """A trial folder from a sweep with other settings is never resumed or counted as this one's."""
+    from maddpg_tf2.errors import UserError
+
+    path = os.path.join(folder, SETTINGS)
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            before = json.load(f)
+        if before != settings(sweep, trial):
+            raise UserError(f"{folder} holds trial {trial.name} run with other settings than {sweep.path} gives "
+                            f"it now; pass another --out, or remove that trial folder to run it again")
+    elif os.path.isdir(os.path.join(folder, "policy")):
+        raise UserError(f"{folder} holds a checkpoint that no sweep recorded; pass another --out")
 
 
 def payload(out: str, sweep, trial) -> dict:

@@ -88,6 +88,10 @@ def test_a_trial_is_the_same_command_run_alone(grid_sweep, tmp_path):
     assert r.returncode == 0, r.stderr
     mine = (trial / "curves" / "lr-0.001_num-units-32_s1_rewards.pkl").read_bytes()
     assert (alone / "curves" / "alone_rewards.pkl").read_bytes() == mine
+    # Trials reuse Ray's worker processes (TensorFlow loads once per worker): this trial ran in a process
+    # that had run another trial before, and its curve is still the fresh process's, byte for byte.
+    pids = {p.name: (p / "worker.pid").read_text() for p in (out / "trials").iterdir()}
+    assert sum(pid == pids[trial.name] for pid in pids.values()) > 1, pids
     # commands.txt holds exactly that command (with the trial's own folders).
     assert "--config " + str(trial / "config.yaml") + " --seed 1" in (trial / "commands.txt").read_text()
 

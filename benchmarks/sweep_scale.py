@@ -2,10 +2,11 @@
 trials at once, --cpus-per-trial 1 and 2, and on a local two-node `ray.cluster_utils.Cluster`; and
 what the driver costs per trial (its own CPU seconds: Tune's scheduling, the callbacks, the report).
 
-    python benchmarks/sweep_scale.py --seeds 4 --episodes 100 --json benchmarks/sweep_scale.json
+    python benchmarks/sweep_scale.py --seeds 6 --episodes 400 --json benchmarks/sweep_scale.json
 
-Each setting is a fresh output folder, so every trial runs (a trial is a new Ray worker process:
-Python, TensorFlow import and graph tracing included, as in a real sweep).
+Each setting is a fresh output folder and a fresh Ray, so every trial runs and every worker process
+starts cold (Python, Ray Tune and TensorFlow imports); trials then reuse their worker, as in a real
+sweep.
 """
 from __future__ import annotations
 

@@ -150,3 +150,25 @@ def test_a_rerun_with_other_settings_is_refused_in_one_line(grid_sweep, tmp_path
     r = subprocess.run(sweep_cmd(changed, out, ray_address), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert "run with other settings" in r.stderr and "pass another --out" in r.stderr
+
+
+@pytest.mark.slow  # about 30 s on 2 cores
+def test_ctrl_c_stops_the_sweep_and_keeps_every_finished_trial(ray_address, tmp_path):
+    path = sweep_yaml(tmp_path / "stop.yaml", {**TINY, "num-episodes": 20}, {"lr": [0.01]}, [0, 1, 2, 3])
+    out = tmp_path / "out"
+    proc = subprocess.Popen(sweep_cmd(path, out, ray_address, "--max-concurrent", "1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(out / "trials" / "lr-0.01_s0" / "result.json", proc), "no trial finished"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped: " in err and "rerun the same command to resume" in err, err
+    with open(out / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    finished = sorted(p.parent.name for p in (out / "trials").glob("*/result.json"))
+    assert 1 <= len(rows) < 4 and sorted(r["trial"] for r in rows) == finished
+    assert f"Finished trials: {len(rows)} of 4" in (out / "report.md").read_text()

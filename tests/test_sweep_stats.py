@@ -72,3 +72,25 @@ def test_difference_interval_by_hand():
     assert d.value == pytest.approx(np.mean(a) - np.mean(b)) and d.low > 0 and d.contains(d.value)
     # Overlapping groups: the interval holds 0.
     assert stats.difference([0.1, 0.9, 0.5], [0.2, 0.8, 0.4]).contains(0.0)
+
+
+def test_paper_md_holds_the_intervals_of_the_recorded_runs():
+    # benchmarks/paper_intervals.py recomputes PAPER.md's interval section from the per-seed JSONs.
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "benchmarks"))
+    try:
+        import paper_intervals
+    finally:
+        sys.path.remove(os.path.join(root, "benchmarks"))
+    results = paper_intervals.load()
+    text = paper_intervals.section(results)
+    with open(os.path.join(root, "benchmarks", "PAPER.md"), encoding="utf-8") as f:
+        assert text in f.read()
+    # One row by hand: covert communication, actor lr 1e-3, MADDPG, 10 seeds.
+    vals = paper_intervals.values(results["cc-actor-lr1e-3"]["cc_maddpg"], "bob_minus_eve_success")
+    assert len(vals) == 10 and np.mean(vals) == pytest.approx(0.513, abs=5e-4)
+    mean = stats.interval([vals], "mean")
+    assert f"| {paper_intervals.cell('bob_minus_eve_success', mean)} | 52.4% | yes |" in text

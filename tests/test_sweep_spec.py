@@ -107,3 +107,13 @@ def test_a_scenario_file_path_is_made_absolute(tmp_path, monkeypatch):
     path = tmp_path / "s.yaml"
     path.write_text("base: {scenario: mine.py}\ngrid: {lr: [0.01]}\nseeds: [0]\nmetric: final_reward\n")
     assert spec.load(str(path)).trials[0].values["scenario"] == str(tmp_path / "mine.py")
+
+
+def test_an_unreachable_cluster_is_one_line_before_anything_is_written(tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "maddpg_tf2.sweep.command", str(path), "--out", str(out),
+                        "--ray-address", "127.0.0.1:1"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "nothing answers at 127.0.0.1:1" in r.stderr
+    assert not out.exists()

@@ -59,6 +59,9 @@ def sweep_main(args) -> int:
 
     _check_args(args)
     sweep = spec.load(args.sweep)  # every problem in the file, before anything starts
+    if args.ray_address:
+        from maddpg_tf2.distributed.runtime import check_reachable
+        check_reachable(args.ray_address)  # seconds, not Ray's minutes of retries; nothing written yet
     out = os.path.abspath(args.out or os.path.join("sweeps", os.path.splitext(os.path.basename(args.sweep))[0]))
     from maddpg_tf2.loop import check_writable_dir
     check_writable_dir(out, "--out")

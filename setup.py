@@ -31,7 +31,7 @@ setup(
     ],
     extras_require={
         "video": ["imageio-ffmpeg>=0.4"],
-        "distributed": ["ray>=2.9"],
+        "distributed": ["ray[tune]>=2.9"],
         "pettingzoo": ["pettingzoo>=1.24", "mpe2>=0.0.1"],
         "gymnasium": ["gymnasium[classic-control]>=0.29"],
         "tensorboard": ["tensorboard>=2.16"],
@@ -39,7 +39,7 @@ setup(
         "docs": DOCS,
         # The test extra brings every optional part (and gym, to test the spaces against it; the docs
         # tools, to build the guide strictly), so that CI tests them all.
-        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
+        "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray[tune]>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
                  "gymnasium[classic-control]>=0.29", "gym>=0.26", "psutil>=5.9"] + DOCS,
     },
     entry_points={
@@ -47,6 +47,7 @@ setup(
             "maddpg-train=maddpg_tf2.cli:main",
             "maddpg-tf1=maddpg.tf1:main",
             "maddpg-plot=maddpg_tf2.plot:main",
+            "maddpg-sweep=maddpg_tf2.sweep.command:main",
         ]
     },
 )

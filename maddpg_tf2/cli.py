@@ -164,23 +164,31 @@ def _yaml_values(path, parser):
         raise UsageError(f"config file {path} is not valid YAML ({str(e).splitlines()[0]}); fix the file")
     if not isinstance(data, dict):
         raise UsageError(f"config file {path} must hold a mapping of flag names to values")
+    return config_values(data, f"config file {path}", parser)
+
+
+def config_values(data: dict, where: str, parser=None) -> dict:
+    """A mapping of flag names (either spelling) to YAML values, checked as `--config` checks its file
+    (unknown keys, types, choices): Config field name -> value. `where` opens each error message.
+    maddpg-sweep checks its SWEEP.yaml's keys with this, so they are exactly --config's."""
+    parser = parser or build_parser()
     known = {a.dest: a for a in parser._actions if a.dest not in ("help", "config")}
     values = {}
     for key, value in data.items():
         dest = str(key).replace("-", "_").lstrip("_")
         dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau", "env": "scenario"}.get(dest, dest)
         if dest not in known:
-            raise UsageError(f"config file {path}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
+            raise UsageError(f"{where}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
         if dest in values:
-            raise UsageError(f"config file {path}: '{key}' is given twice (as '-' and '_' spellings); keep one")
-        values[dest] = _yaml_value(path, key, value, known[dest])
+            raise UsageError(f"{where}: '{key}' is given twice (as '-' and '_' spellings); keep one")
+        values[dest] = _yaml_value(where, key, value, known[dest])
     return values
 
 
-def _yaml_value(path, key, value, action):
+def _yaml_value(source, key, value, action):
     """A YAML value checked as strictly as the flag's parser: bools for switches, whole numbers for
     integer flags (a string is parsed as on the command line, e.g. '1e-3' which YAML leaves a string)."""
-    where = f"config file {path}: '{key}'"
+    where = f"{source}: '{key}'"
     if action.nargs == 0:  # a switch (store_true)
         if not isinstance(value, bool):
             raise UsageError(f"{where} is a switch and takes true or false, got {value!r}")

@@ -72,7 +72,8 @@ def main() -> int:
             if args.only is None or str(i) in args.only:
                 records.append(one(path, os.path.join(tmp, f"out{i}"), extra, label))
         if args.only is None or "3" in args.only:
-            from ray.cluster_utils import Cluster
+            from maddpg_tf2.distributed.runtime import local_cluster_class
+            Cluster = local_cluster_class()
 
             # Two raylets on this machine, one core each; the head offers none, so every trial runs on
             # a worker node, as on a cluster whose head only schedules.

@@ -35,6 +35,26 @@ def require_ray(flag: str = "Ray"):
     return ray
 
 
+def require_tune(flag: str = "maddpg-sweep"):
+    """Ray Tune (`ray.tune`, imported after the loopback variable is set), or one line naming the
+    extra that brings it."""
+    require_ray(flag)
+    try:
+        from ray import tune
+    except ImportError:
+        raise UserError(f"{flag} needs Ray Tune, which is not installed; install the distributed extra: "
+                        f"pip install -e \".[distributed]\" (or pip install \"ray[tune]\")") from None
+    return tune
+
+
+def local_cluster_class():
+    """`ray.cluster_utils.Cluster` (several raylets on this machine, on loopback), for benchmarks and
+    tests that stand in for a cluster."""
+    require_ray("a local cluster")
+    from ray.cluster_utils import Cluster
+    return Cluster
+
+
 def connect(address: Optional[str] = None, flag: str = "--ray-address", num_cpus: Optional[int] = None,
             ray_output: bool = False):
     """Start a local Ray (address None or empty) or join the cluster at `address` (`auto`, `host:port`,

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import List
 
+from maddpg_tf2.distributed import runtime
 from maddpg_tf2.sweep import trial as trial_mod
 
 PROG = "maddpg-sweep"
@@ -25,7 +26,7 @@ def say(text: str) -> None:
 
 def _lines_callback(max_retries: int):
     """One line per trial event that matters: finished, died and retried, failed for good."""
-    from ray import tune
+    tune = runtime.require_tune()
 
     class Lines(tune.Callback):
         def on_trial_complete(self, iteration, trials, trial, **info):
@@ -58,7 +59,7 @@ def _first_line(trial) -> str:
 
 def run_trials(out: str, sweep, todo: List, cpus_per_trial: int, max_concurrent: int, max_retries: int) -> str:
     """Run `todo` on the connected Ray; 'done' or 'interrupted'."""
-    from ray import tune
+    tune = runtime.require_tune()
 
     payloads = [trial_mod.payload(out, sweep, t) for t in todo]
     # reuse_actors: a worker process runs trial after trial, so Python, TensorFlow and Ray Tune load once

@@ -24,6 +24,7 @@ import time
 from typing import Dict, List, Optional
 
 from maddpg_tf2 import fileio
+from maddpg_tf2.distributed import runtime
 
 RESULT = "result.json"
 TRAINED = "trained.json"
@@ -217,7 +218,7 @@ def _json_default(x):
 
 def tune_entry(config: dict) -> None:
     """The function Ray Tune runs: one trial, its result row reported once at the end."""
-    from ray import tune
+    tune = runtime.require_tune()
 
     result = run(config["trial"])
     tune.report({"metric": result["metric"] if result["metric"] is not None else float("nan"),

@@ -7,7 +7,8 @@ k of agent i follows the gradient
     (1/K) E_{x, a ~ D_i^(k)} [ grad mu_i^(k)(o_i) grad_{a_i} Q_i(x, a_1, ..., a_N) |_{a_i = mu_i^(k)(o_i)} ]
 from its own replay partition D_i^(k) against the agent's one centralised critic Q_i.
 
-Choices the paper leaves open (README "Policy ensembles" lists them too):
+Choices the paper leaves open (the guide's page "The paper's extensions", docs/extensions.md, lists
+them too):
 - Partitions. Every stored transition carries the sub-policy index of every agent in its episode
   (Replay's `tags`, [N] per row), so D_i^(k) = the transitions in which agent i acted with k. With
   N agents drawing on their own, one transition lies in N partitions, one per agent: one buffer with

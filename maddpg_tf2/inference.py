@@ -11,7 +11,8 @@ and agent i's critic target becomes
     y_hat = r_i + gamma * Q'_i(x', mu_hat'_i^1(o'_1), ..., mu'_i(o'_i), ..., mu_hat'_i^N(o'_N)),
 with mu_hat'_i^j the approximation's target network.
 
-Choices the paper leaves open (README "Inferred policies" lists them too):
+Choices the paper leaves open (the guide's page "The paper's extensions", docs/extensions.md, lists
+them too):
 - Schedule: one gradient step of every mu_hat_i^j right before agent i's critic step, on the latest
   samples, as the paper says ("before updating Q_i, take the latest samples of each agent j from the
   replay buffer to perform a single gradient step"): the batch_size most recently stored

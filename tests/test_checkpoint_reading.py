@@ -29,6 +29,20 @@ def test_load_of_a_missing_folder_says_no_checkpoint_found(tmp_path):
             maddpg_tf2.load(path)
 
 
+def test_the_package_load_takes_every_argument_of_api_load(monkeypatch):
+    """maddpg_tf2.load is the face of api.load: each argument reaches it unchanged."""
+    import inspect
+
+    from maddpg_tf2 import api
+
+    names = list(inspect.signature(api.load).parameters)
+    assert list(inspect.signature(maddpg_tf2.load).parameters) == names
+    seen = {}
+    monkeypatch.setattr(api, "load", lambda path, **kw: seen.update(path=path, **kw))
+    maddpg_tf2.load(*[f"value of {n}" for n in names])
+    assert seen == {n: f"value of {n}" for n in names}
+
+
 def point_state_file_at(folder, name):
     state = pathlib.Path(folder, "checkpoint")
     text = state.read_text()

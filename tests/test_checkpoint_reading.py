@@ -72,6 +72,7 @@ def test_state_file_naming_a_missing_checkpoint_falls_back_to_the_newest_complet
     assert "ERROR" not in capfd.readouterr().err
 
 
+@pytest.mark.slow  # default suite time; the fallback itself is checked in process by default
 def test_benchmark_of_such_a_folder_through_a_process(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "compat")]))
     train = [sys.executable, str(ROOT / "experiments" / "train.py"), "--save-dir", str(tmp_path / "s"),

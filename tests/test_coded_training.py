@@ -145,6 +145,7 @@ def test_learner_killed_mid_round_does_not_stop_the_run(setup, capsys):
     assert max(_deviation(s, up, exp)) < 1e-9
 
 
+@pytest.mark.slow  # default suite time; the in-process scheme tests run every code by default
 def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
     import ray
 
@@ -162,6 +163,7 @@ def test_cli_trains_with_mds_and_a_straggler(setup, tmp_path):
     assert progress["update_rounds"] >= 3  # 300 transitions, learning from 80: rounds at 100, 200, 300
 
 
+@pytest.mark.slow  # default suite time; test_learner_killed_mid_round_does_not_stop_the_run checks the line by default
 def test_cli_learner_killed_is_one_line_and_the_run_ends_cleanly(setup, tmp_path):
     """kill -9 of a learner's process in a CLI run (--coded-scheme none, 2 learners, on the module's
     Ray): one line on stderr names the learner, the run finishes with the original's lines, and

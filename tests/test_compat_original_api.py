@@ -353,6 +353,7 @@ def test_tf_util_and_distributions():
     assert leader.sample_placeholder([None]).shape.as_list() == [None, 9]
 
 
+@pytest.mark.slow  # default suite time; the TF1 launcher test trains, saves and restores such a script by default
 def test_train_script_derived_from_the_original_trains_saves_and_restores(tmp_path):
     """tests/data/train_original.py: the original train.py with only the three lines changed that the
     guide lists (docs/compat.md)."""

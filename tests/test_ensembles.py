@@ -180,6 +180,7 @@ def _cli(*args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # default suite time; the ensemble's update, checkpoint and benchmark pieces are checked in process by default
 def test_ensemble_of_three_trains_checkpoints_restores_benchmarks_and_loads(tmp_path, capsys, monkeypatch):
     from maddpg_tf2.cli import main
 

@@ -4,7 +4,7 @@ scenario that raises inside an explorer gives the in-process run's one line.
 
 Each mode is a real run through a subprocess whose environment does NOT carry the loopback variable
 (as a user's shell would not): the command line with explorers (the scenario-error run: Ray starts
-before the scenario fails), coded learners, and the Python API with central inference after the
+before the scenario fails), coded learners, a one-trial `maddpg-sweep`, and the Python API with central inference after the
 user imported `ray` first. While they run, the operating system's table of listening sockets is read
 for every process of each run's tree: the driver, GCS, raylet and every worker.
 """
@@ -88,7 +88,16 @@ CASES = {  # name: (command, starts a Ray); the modes share runs: a Ray start co
     "api_central_ray_imported_first": ([sys.executable, "-c", API_RAY_FIRST], True),
     "scenario_error_plain": (_cli("--scenario", "bad_scenario.py"), False),
     "scenario_error_explorer": (_cli("--scenario", "bad_scenario.py", "--explorers", 1), True),
+    "sweep": ([sys.executable, "-m", "maddpg_tf2.sweep.command", "sweep.yaml", "--out", "sweep",
+               "--cpus-per-trial", "1"], True),
 }
+
+SWEEP = """\
+base: {max-episode-len: 5, batch-size: 32, buffer-size: 2000, save-rate: 10, num-envs: 4, num-episodes: 30}
+grid: {lr: [0.01]}
+seeds: [1]
+metric: final_reward
+"""
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +119,7 @@ def runs(tmp_path_factory):
                 name = waiting[ray].pop(0)
                 folder = tmp_path_factory.mktemp(name)
                 (folder / "bad_scenario.py").write_text(BAD_SCENARIO)
+                (folder / "sweep.yaml").write_text(SWEEP)
                 out, err = open(folder / "out", "w+"), open(folder / "err", "w+")
                 running[name] = (subprocess.Popen(CASES[name][0], cwd=folder, env=env, stdout=out, stderr=err),
                                  out, err)
@@ -176,6 +186,14 @@ def test_a_scenario_raising_inside_an_explorer_is_the_in_process_one_line(runs):
     assert rc == rc0 != 0
     assert "maddpg_scenario_" not in err and not CRASH.search(err), err[-3000:]
     assert [l for l in err.splitlines() if l.strip() and not OWN_LINE.match(l)] == [], err[-3000:]
+
+
+def test_a_sweep_says_only_its_own_lines(runs):
+    rc, out, err, _ = runs["sweep"]
+    assert rc == 0, err[-3000:]
+    assert [l for l in (out + err).splitlines() if l.strip() and not l.startswith("maddpg-sweep: ")] == [], \
+        (out + err)[-3000:]
+    assert not CRASH.search(err), err[-3000:]
 
 
 def test_loopback_addresses():

@@ -196,6 +196,7 @@ def test_checkpoint_round_trip_and_switching_modes(tmp_path):
             assert not np.allclose(new[1]["critic"][0], after[1]["critic"][0])
 
 
+@pytest.mark.slow  # default suite time; the in-process simultaneous tests and the checkpoint round trip run by default
 def test_cli_run_simultaneous(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.path.join(root, "compat")]))

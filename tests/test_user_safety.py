@@ -82,6 +82,7 @@ def main(monkeypatch, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- seeded resume
 
+@pytest.mark.slow  # default suite time; the mid-episode resume tests check the same curve by default
 def test_seeded_run_stopped_and_restored_gives_the_same_curve(full, tmp_path):
     """Stopped at a save point (--num-episodes 20) and resumed with --restore (replay and the
     environments' generator come back from the checkpoint): the same curve as one run of 40."""
@@ -338,6 +339,7 @@ def test_finite_checks_name_what_and_when():
 
 # ----------------------------------------------------------------------------- signals
 
+@pytest.mark.slow  # default suite time; one Ctrl-C and Ctrl-C while starting are checked by default
 def test_two_ctrl_c_stop_cleanly(tmp_path, main):
     """Two SIGINTs back to back: either the save finishes or it is abandoned, with a message,
     exit 130, no traceback; what is in the save dir still loads."""

@@ -171,7 +171,9 @@ def test_adversary_line_and_agent_curves(main, capsys, tmp_path):
 
 # ---------------------------------------------------------------------------- signals
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+# SIGINT's save-and-resume is also checked mid-episode in test_user_safety.py, so it is slow here
+@pytest.mark.parametrize("sig, code", [pytest.param(signal.SIGINT, 130, marks=pytest.mark.slow),
+                                       (signal.SIGTERM, 143)])
 def test_interrupt_saves_and_restore_resumes(sig, code, main, capsys, tmp_path):
     p = subprocess.Popen(_cmd("--num-episodes", 100000, "--quiet", *TINY, *outputs(tmp_path)), cwd=tmp_path,
                          env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

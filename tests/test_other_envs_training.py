@@ -115,6 +115,7 @@ def _cli(*args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # default suite time; test_same_seed_same_run_on_a_gymnasium_env trains one by default
 def test_gymnasium_box_env_round_trips_through_the_cli(tmp_path, monkeypatch, capsys):
     out = ["--save-dir", tmp_path / "save", "--plots-dir", tmp_path / "plots", "--benchmark-dir",
            tmp_path / "bench", "--exp-name", "pend", "--tensorboard-dir", tmp_path / "tb"]

@@ -4,6 +4,7 @@ import pathlib
 import pickle
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,16 +30,19 @@ def pendulum(tmp_path_factory):
 
 def test_gymnasium_benchmark_uses_the_envs_own_episode_limit(pendulum):
     tmp, out, _ = pendulum
-    r = cli("--env", "gymnasium:Pendulum-v1", "--benchmark", "--benchmark-iters", 400, "--exp-name", "own",
-            *out, cwd=tmp)
+    with ThreadPoolExecutor(2) as pool:  # the two evaluations side by side (each mostly TensorFlow's import)
+        own = pool.submit(cli, "--env", "gymnasium:Pendulum-v1", "--benchmark", "--benchmark-iters", 400,
+                          "--exp-name", "own", *out, cwd=tmp)
+        given = pool.submit(cli, "--env", "gymnasium:Pendulum-v1", "--benchmark", "--benchmark-iters", 100,
+                            "--max-episode-len", 50, "--exp-name", "given", *out, cwd=tmp)
+    r = own.result()
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip().splitlines() == [
         "maddpg-train: note: episodes last the env's own limit of 200 steps (pass --max-episode-len N for "
         "another length)"]
     episodes = pickle.loads((tmp / "b" / "own.pkl").read_bytes())
     assert len(episodes) == 2 and [ep["length"] for ep in episodes] == [200, 200], episodes
-    r = cli("--env", "gymnasium:Pendulum-v1", "--benchmark", "--benchmark-iters", 100, "--max-episode-len", 50,
-            "--exp-name", "given", *out, cwd=tmp)
+    r = given.result()
     assert r.returncode == 0 and r.stderr == "", r.stderr
     episodes = pickle.loads((tmp / "b" / "given.pkl").read_bytes())
     assert len(episodes) == 2 and [ep["length"] for ep in episodes] == [50, 50], episodes
@@ -68,12 +72,15 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_headless_display_ctrl_c_writes_whole_episodes_and_exits_130(tmp_path):
+def test_headless_display_ctrl_c_writes_whole_episodes_and_exits_130(tmp_path, monkeypatch):
     import imageio.v3 as iio
 
     out = ["--save-dir", tmp_path / "s", "--plots-dir", tmp_path / "p", "--max-episode-len", 5, "--batch-size", 8,
            "--quiet", "--exp-name", "d"]
-    assert cli("--num-episodes", 2, "--save-rate", 1, "--num-envs", 1, *out, cwd=tmp_path).returncode == 0
+    from maddpg_tf2.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the checkpoint to display: trained in this process (TensorFlow is loaded once)
+    assert main([str(a) for a in ["--num-episodes", 2, "--save-rate", 1, "--num-envs", 1, *out]]) == 0
     (tmp_path / "driver.py").write_text(DRIVER)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "compat")]))
     env.pop("DISPLAY", None)

@@ -83,7 +83,7 @@ def _cli(*args):
 
 CASES = {  # name: (command, starts a Ray); the modes share runs: a Ray start costs seconds
     "plain": (_cli(), False),
-    "coded": (_cli("--scenario", "simple_speaker_listener", "--coded-scheme", "mds", "--learners", 3,
+    "coded": (_cli("--scenario", "simple_speaker_listener", "--coded-scheme", "mds", "--learners", 2,
                    "--num-units", 8, "--batch-size", 16), True),
     "api_central_ray_imported_first": ([sys.executable, "-c", API_RAY_FIRST], True),
     "scenario_error_plain": (_cli("--scenario", "bad_scenario.py"), False),

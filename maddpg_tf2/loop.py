@@ -38,25 +38,37 @@ class Progress:
 
 def run(config: Config) -> int:
     """Entry point of the command line (maddpg_tf2/cli.py): the mode the config asks for. Returns the exit code."""
-    preflight(config)
-    from maddpg_tf2.quiet_import import import_tensorflow_quietly
-    import_tensorflow_quietly()
-    from maddpg_tf2.tf_threads import configure_tf_threads
-    configure_tf_threads(config.intra_op_threads, config.inter_op_threads)  # before any TF op runs
-    _seed_everything(config.seed)
-    if config.display:
-        from maddpg_tf2.playback import display
-        return display(config)
-    if config.benchmark:
-        from maddpg_tf2.playback import benchmark
-        return benchmark(config)
-    return Trainer(config).train()
+    created = preflight(config)
+    try:
+        from maddpg_tf2.quiet_import import import_tensorflow_quietly
+        import_tensorflow_quietly()
+        from maddpg_tf2.tf_threads import configure_tf_threads
+        configure_tf_threads(config.intra_op_threads, config.inter_op_threads)  # before any TF op runs
+        _seed_everything(config.seed)
+        if config.display:
+            from maddpg_tf2.playback import display
+            return display(config)
+        if config.benchmark:
+            from maddpg_tf2.playback import benchmark
+            return benchmark(config)
+        return Trainer(config).train()
+    finally:
+        remove_empty_dirs(created)  # a run refused after the checks (memory, a scenario error) leaves no folders
 
 
-def preflight(config: Config) -> None:
+def remove_empty_dirs(folders: List[str]) -> None:
+    """Remove those of `folders` that are still empty, deepest first (the writers create what they need)."""
+    for folder in sorted(folders, key=len, reverse=True):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass  # not empty (the run wrote there) or already gone
+
+
+def preflight(config: Config) -> List[str]:
     """Checks that need no TensorFlow, so bad folders fail in a second instead of after training:
     a checkpoint exists where restore/display/benchmark load from, and every output folder can be
-    created and written (they are created here as needed)."""
+    created and written (they are created here as needed). Returns the folders it created."""
     from maddpg_tf2.envs.scenarios import BUILTIN_NAMES
 
     from maddpg_tf2.envs.make import is_external, make_env_for
@@ -88,8 +100,10 @@ def preflight(config: Config) -> None:
         outputs = {"--save-dir": config.save_dir, "--plots-dir": config.plots_dir}
         if config.tensorboard_dir:
             outputs["--tensorboard-dir"] = config.tensorboard_dir
+    created = []
     for flag, folder in outputs.items():
-        check_writable_dir(folder, flag)
+        created += check_writable_dir(folder, flag)
+    return created
 
 
 def check_checkpoint_present(load_dir: str, flag: str, fix: Optional[str] = None) -> None:
@@ -103,10 +117,14 @@ def check_checkpoint_present(load_dir: str, flag: str, fix: Optional[str] = None
     raise UserError(f"{flag} found no checkpoint in {folder}; {fix}")
 
 
-def check_writable_dir(folder: str, flag: str) -> None:
-    """Create `folder` if needed and prove a file can be written in it."""
+def check_writable_dir(folder: str, flag: str) -> List[str]:
+    """Create `folder` if needed and prove a file can be written in it; returns the folders created."""
     import tempfile
 
+    missing, parent = [], os.path.abspath(folder)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        missing.append(parent)
+        parent = os.path.dirname(parent)
     try:
         os.makedirs(folder, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -117,6 +135,7 @@ def check_writable_dir(folder: str, flag: str) -> None:
             reason = "a file of that name exists"
         raise UserError(f"cannot write to {flag} {folder}: {reason}; pass a folder that can be created "
                         f"and written") from None
+    return missing
 
 
 def _seed_everything(seed: Optional[int]) -> None:

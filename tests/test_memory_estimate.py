@@ -51,10 +51,11 @@ def test_cli_refuses_before_building(monkeypatch, capsys, tmp_path):
     import maddpg_tf2.loop as loop
     monkeypatch.setattr(loop, "build_agents", lambda *a: built.append(a))
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "p").mkdir()  # the user's own folder stays; the one the checks made for --save-dir goes again
     rc = main(["--scenario", "simple_spread", "--num-units", "2048", "--num-episodes", "2", "--quiet",
-               "--save-dir", str(tmp_path / "s"), "--plots-dir", str(tmp_path / "p")])
+               "--save-dir", str(tmp_path / "s" / "run"), "--plots-dir", str(tmp_path / "p")])
     lines = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
     assert rc == 2 and len(lines) == 1, lines
     assert lines[0].startswith("maddpg-train: error: this run needs about ") and "but 1.0 GiB is available" in lines[0]
     assert lines[0].endswith("lower --num-units")
-    assert built == [] and os.listdir(tmp_path / "s") == []
+    assert built == [] and sorted(os.listdir(tmp_path)) == ["p"] and os.listdir(tmp_path / "p") == []

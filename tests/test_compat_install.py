@@ -54,16 +54,14 @@ def _run(python, args, cwd, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def test_user_maddpg_folder_joins_the_installed_package(installed, tmp_path):
-    """A PyTorch-port layout: maddpg/maddpg.py and maddpg/utils.py without __init__.py, run from its
-    root, beside the installed package's maddpg.common and maddpg.trainer."""
-    python, venv = installed
-    (tmp_path / "maddpg").mkdir()
-    (tmp_path / "maddpg" / "maddpg.py").write_text("class MADDPG:\n    where = 'user'\n")
-    (tmp_path / "maddpg" / "utils.py").write_text("def helper():\n    return 42\n")
-    (tmp_path / "maddpg" / "trainer").mkdir()  # a partial folder of the same name merges too
-    (tmp_path / "maddpg" / "trainer" / "extra.py").write_text("VALUE = 'user trainer module'\n")
-    (tmp_path / "main.py").write_text(textwrap.dedent("""
+def _pytorch_port_layout(folder):
+    """A PyTorch-port layout: maddpg/maddpg.py and maddpg/utils.py without __init__.py, a partial
+    maddpg/trainer/ folder, and main.py at its root using them with the package's own modules."""
+    (folder / "maddpg" / "trainer").mkdir(parents=True)  # a partial folder of the same name merges too
+    (folder / "maddpg" / "maddpg.py").write_text("class MADDPG:\n    where = 'user'\n")
+    (folder / "maddpg" / "utils.py").write_text("def helper():\n    return 42\n")
+    (folder / "maddpg" / "trainer" / "extra.py").write_text("VALUE = 'user trainer module'\n")
+    (folder / "main.py").write_text(textwrap.dedent("""
         import maddpg
         from maddpg.maddpg import MADDPG
         from maddpg.utils import helper
@@ -76,6 +74,12 @@ def test_user_maddpg_folder_joins_the_installed_package(installed, tmp_path):
         print(maddpg.maddpg.__file__)
         print(U.__file__)
     """))
+
+
+def test_user_maddpg_folder_joins_the_installed_package(installed, tmp_path):
+    """Run from the fork's root, beside the installed package's maddpg.common and maddpg.trainer."""
+    python, venv = installed
+    _pytorch_port_layout(tmp_path)
     out = _run(python, ["main.py"], tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     first, package, user_module, tf_util = out.stdout.strip().splitlines()[-4:]
@@ -83,6 +87,23 @@ def test_user_maddpg_folder_joins_the_installed_package(installed, tmp_path):
     assert package.startswith(str(venv)), package  # the wheel, not an editable checkout
     assert user_module == str(tmp_path / "maddpg" / "maddpg.py")
     assert tf_util.startswith(str(venv)) and tf_util.endswith("maddpg/common/tf_util.py")
+
+
+def test_user_maddpg_folder_with_this_checkouts_own_install(tmp_path):
+    """The same with the install the test run uses (README's `pip install -e .`: an editable install,
+    whose import finder comes after the fork's folder, so the folder first becomes a namespace
+    package that `maddpg.common` then turns into this package)."""
+    probe = _run(sys.executable, ["-c", "import maddpg_tf2, maddpg.common"], tmp_path)
+    if probe.returncode != 0:
+        pytest.skip("this checkout is not installed (pip install -e .)")
+    _pytorch_port_layout(tmp_path)
+    out = _run(sys.executable, ["main.py"], tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    first, package, user_module, tf_util = out.stdout.strip().splitlines()[-4:]
+    assert first == "user 42 user trainer module True"
+    assert package.endswith(os.path.join("maddpg", "__init__.py")) and str(tmp_path) not in package
+    assert user_module == str(tmp_path / "maddpg" / "maddpg.py")
+    assert tf_util.endswith(os.path.join("maddpg", "common", "tf_util.py")) and str(tmp_path) not in tf_util
 
 
 def test_user_folder_via_pythonpath_and_module_of_the_same_name(installed, tmp_path):

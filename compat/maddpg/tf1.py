@@ -218,6 +218,7 @@ def main(argv=None):
         return _fail('--display-file %s: use a .gif or .mp4 file' % display_file)
 
     import maddpg
+    import maddpg.common  # noqa: F401  (under an editable install it makes `maddpg` this package)
     from maddpg_tf2.errors import user_errors
 
     sys.argv = [script_arg] + script_args

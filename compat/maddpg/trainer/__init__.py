@@ -1,5 +1,6 @@
 import os as _os
 
+import maddpg.common  # noqa: F401  (first: under an editable install it makes `maddpg` this package)
 import maddpg as _package
 
 # A user's `maddpg/trainer/` folder without an `__init__.py` joins this one (see maddpg/__init__.py).

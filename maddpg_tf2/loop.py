@@ -40,20 +40,24 @@ def run(config: Config) -> int:
     """Entry point of the command line (maddpg_tf2/cli.py): the mode the config asks for. Returns the exit code."""
     created = preflight(config)
     try:
-        from maddpg_tf2.quiet_import import import_tensorflow_quietly
-        import_tensorflow_quietly()
-        from maddpg_tf2.tf_threads import configure_tf_threads
-        configure_tf_threads(config.intra_op_threads, config.inter_op_threads)  # before any TF op runs
-        _seed_everything(config.seed)
-        if config.display:
-            from maddpg_tf2.playback import display
-            return display(config)
-        if config.benchmark:
-            from maddpg_tf2.playback import benchmark
-            return benchmark(config)
-        return Trainer(config).train()
+        return _run_mode(config)
     finally:
         remove_empty_dirs(created)  # a run refused after the checks (memory, a scenario error) leaves no folders
+
+
+def _run_mode(config: Config) -> int:
+    from maddpg_tf2.quiet_import import import_tensorflow_quietly
+    import_tensorflow_quietly()
+    from maddpg_tf2.tf_threads import configure_tf_threads
+    configure_tf_threads(config.intra_op_threads, config.inter_op_threads)  # before any TF op runs
+    _seed_everything(config.seed)
+    if config.display:
+        from maddpg_tf2.playback import display
+        return display(config)
+    if config.benchmark:
+        from maddpg_tf2.playback import benchmark
+        return benchmark(config)
+    return Trainer(config).train()
 
 
 def remove_empty_dirs(folders: List[str]) -> None:

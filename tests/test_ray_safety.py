@@ -4,9 +4,10 @@ scenario that raises inside an explorer gives the in-process run's one line.
 
 Each mode is a real run through a subprocess whose environment does NOT carry the loopback variable
 (as a user's shell would not): the command line with explorers (the scenario-error run: Ray starts
-before the scenario fails), coded learners, a one-trial `maddpg-sweep`, and the Python API with central inference after the
-user imported `ray` first. While they run, the operating system's table of listening sockets is read
-for every process of each run's tree: the driver, GCS, raylet and every worker.
+before the scenario fails), coded learners, a one-trial `maddpg-sweep`, and the Python API with
+central inference after the user imported `ray` first. While they run, the operating system's table
+of listening sockets is read for every process of each run's tree: the driver, GCS, raylet and every
+worker.
 """
 import ast
 import os

@@ -28,19 +28,24 @@ def test_adversaries_act_with_the_second_policy_good_agents_with_the_first():
 @pytest.fixture(scope="module")
 def teams(tmp_path_factory):
     """Two tiny runs of physical deception, at once: single policies (seed 1) and an ensemble of 2 (seed 2)."""
+    import pathlib
     import subprocess
     import sys
-    import pathlib
+    from concurrent.futures import ThreadPoolExecutor
 
     tmp = tmp_path_factory.mktemp("teams")
     train = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "train.py"
-    runs = [subprocess.Popen([sys.executable, str(train), *TASK, "--num-episodes", "60", *extra, *TINY,
-                              "--save-dir", str(tmp / name), "--plots-dir", str(tmp / "p"), "--exp-name", name],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for name, extra in (("single", ["--seed", "1"]), ("ens", ["--seed", "2", "--ensemble-size", "2"]))]
-    for r in runs:  # side by side: most of each run is TensorFlow's import, on one core
-        _, err = r.communicate(timeout=300)
-        assert r.returncode == 0, err
+
+    def train_one(name, extra):
+        return subprocess.run([sys.executable, str(train), *TASK, "--num-episodes", "60", *extra, *TINY,
+                               "--save-dir", str(tmp / name), "--plots-dir", str(tmp / "p"), "--exp-name", name],
+                              capture_output=True, text=True, timeout=300)
+
+    with ThreadPoolExecutor(2) as pool:  # side by side: most of each run is TensorFlow's import, on one core
+        runs = list(pool.map(train_one, ("single", "ens"),
+                             (["--seed", "1"], ["--seed", "2", "--ensemble-size", "2"])))
+    for r in runs:
+        assert r.returncode == 0, r.stderr
     return tmp
 
 

@@ -198,6 +198,9 @@ def shutdown() -> None:
         _restore_output = None
 
 
+LOW_MEMORY = "its worker was killed because the node ran low on memory"
+
+
 def lost_workers(error: BaseException):
     """What Ray lost, when `error` (raised by Ray Tune's Tuner.fit, or anything else) comes from Ray
     losing worker processes in a way the caller did not handle: (kind, reason, pids), kind "memory"
@@ -213,7 +216,7 @@ def lost_workers(error: BaseException):
         if seen is None:
             return None
         if isinstance(seen, exceptions.OutOfMemoryError):
-            return "memory", "its worker was killed because the node ran low on memory", _pids(seen)
+            return "memory", LOW_MEMORY, _pids(seen)
         if isinstance(seen, exceptions.RayError) and not isinstance(seen, exceptions.RayTaskError):
             first = (str(seen).strip().splitlines() or [type(seen).__name__])[0][:160]
             return "worker", f"Ray lost its worker: {type(seen).__name__}: {first}", _pids(seen)

@@ -63,9 +63,15 @@ def _lines_callback(retries: Retries):
             say(f"finished {trial.config['trial']['name']}")
 
         def on_trial_error(self, iteration, trials, trial, **info):
-            retries.lost(trial.config["trial"]["name"], _first_line(trial))
+            reason = _first_line(trial)
+            if reason == LOW_MEMORY:  # killed while its worker started: Tune's own failure handling saw it
+                retries.low_memory = True
+            retries.lost(trial.config["trial"]["name"], reason)
 
     return Lines()
+
+
+LOW_MEMORY = runtime.LOW_MEMORY
 
 
 def _first_line(trial) -> str:
@@ -77,6 +83,8 @@ def _first_line(trial) -> str:
                 text = f.read()
     except Exception:  # the reason is a courtesy; never let it break the sweep
         text = ""
+    if "running low on memory" in text or "OutOfMemoryError" in text:
+        return LOW_MEMORY
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     died = next((ln for ln in lines if "died" in ln.lower() or "lost" in ln.lower()), None)
     return (died or (lines[-1] if lines else "its worker stopped"))[:200]

@@ -334,3 +334,29 @@ def test_room_in_a_cluster_is_its_memory_resource():
         check_room(4, "--explorers", 3, WORKER_BYTES, 2**30, "the Ray cluster has")
     with pytest.raises(UserError, match="available; free memory, or run on a Ray cluster"):
         check_room(2, "--learners", 2, WORKER_BYTES, 0.1 * 2**30, "this machine has")
+
+
+@pytest.mark.slow  # about 45 s; test_start_up_is_bounded_and_a_failed_constructor_is_one_line checks the wait by default
+def test_learners_killed_for_memory_while_they_start_end_in_one_line(tmp_path):
+    """The fuzz case: coded learners that Ray's memory monitor kills while they start (a local Ray whose
+    kill threshold is 1% of the memory, so every worker is killed) are restarted again and again; the
+    run says so once, ends after the start-up timeout with one line and exit status 2, no crash."""
+    from ray_kill import CRASH, ROOT
+
+    code = ("import sys\n"
+            "import maddpg_tf2.distributed.runtime as r\n"
+            "r.STARTUP_TIMEOUT_S, r.STARTUP_NOTE_S = 20.0, 8.0\n"
+            "from maddpg_tf2.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    env = dict(os.environ, RAY_memory_usage_threshold="0.01", RAY_memory_monitor_refresh_ms="200",
+               PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "compat"), os.environ.get("PYTHONPATH", "")]))
+    env.pop("RAY_ADDRESS", None)
+    out = subprocess.run([sys.executable, "-c", code, "--scenario", "simple_speaker_listener", "--coded-scheme", "none",
+                          "--learners", "2", "--num-episodes", "20", "--max-episode-len", "5", "--batch-size", "16",
+                          "--num-units", "8", "--quiet", "--save-dir", str(tmp_path / "p"), "--plots-dir",
+                          str(tmp_path / "c")], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode == 2 and not CRASH.search(out.stderr), out.stderr[-3000:]
+    assert len(lines) == 2 and lines[0].startswith("maddpg-train: note: --coded-scheme: the coded learners: "), lines
+    assert lines[1].startswith("maddpg-train: error: --coded-scheme: the coded learners: 2 of 2 did not start within "
+                               "20 s"), lines

@@ -274,3 +274,28 @@ def test_report_legends_do_not_cover_the_plots(points):
             assert not legend.overlaps(other.xaxis.get_tightbbox(renderer)), (ax.get_title(), other.get_title())
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+@pytest.mark.slow  # about 40 s: two local Rays, one with a memory monitor that kills every worker
+def test_real_memory_monitor_kills_are_retried_and_the_finished_trial_is_kept(sweep_file, tmp_path):
+    """End to end with Ray's own memory monitor (kill threshold 1% of the memory: every trial worker is
+    killed): seed 0 finished in a first sweep (--seeds 0), seed 1 is killed on every try; one line per
+    loss, the resume line, results.csv and report.md with seed 0, exit status 1, no traceback."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.path.join(root, "compat"),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    env.pop("RAY_ADDRESS", None)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "maddpg_tf2.sweep.command", str(sweep_file), "--out", str(out), "--local-cpus", "2"]
+    first = subprocess.run(cmd + ["--seeds", "0"], capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    killing = dict(env, RAY_memory_usage_threshold="0.01", RAY_memory_monitor_refresh_ms="200")
+    second = subprocess.run(cmd + ["--max-retries", "1"], capture_output=True, text=True, env=killing, timeout=600)
+    lines = [line for line in second.stderr.splitlines() if line.strip()]
+    assert second.returncode == 1 and all(line.startswith("maddpg-sweep: ") for line in lines), second.stderr
+    about = [line for line in lines if f"trial {B} stopped" in line]
+    assert len(about) == 2 and all("ran low on memory" in line for line in about), lines
+    assert "giving up on it" in about[1] and "with a lower --max-concurrent" in lines[-1], lines
+    with open(out / "results.csv") as f:
+        assert [r["trial"] for r in csv.DictReader(f)] == [A]
+    assert "Finished trials: 1 of 2" in (out / "report.md").read_text()

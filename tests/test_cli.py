@@ -351,7 +351,7 @@ def test_yaml_config_and_command_line_wins(train_module, main, capsys, tmp_path)
 # ---------------------------------------------------------------------------- console scripts
 
 def test_console_scripts(first_run, tmp_path):
-    from console import console_script
+    from installed_scripts import console_script
 
     exe = console_script("maddpg-train")  # beside the running Python: its venv need not be activated
     assert exe, "the package's console script maddpg-train is not installed"

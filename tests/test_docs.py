@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from console import console_script, path_with_bin_dir
+from installed_scripts import console_script, path_with_bin_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "getting-started.md"

@@ -231,8 +231,8 @@ def _pids(error: BaseException) -> set:
 # ----------------------------------------------------------------------------- actors: room and start-up
 
 # What one Ray worker process running TensorFlow costs beyond what processes share (the libraries'
-# pages): measured as the unique memory (USS) of an explorer and of a coded learner on tiny settings,
-# 0.30-0.45 GiB (benchmarks/RESULTS.md, "Memory of a Ray worker"); the larger figure is what is counted.
+# pages): measured as the unique memory (USS) of an explorer and of a coded learner at the defaults,
+# 0.38 and 0.44 GiB (benchmarks/RESULTS.md, "Memory of a Ray worker"); the larger, rounded up, counts.
 WORKER_BYTES = int(0.45 * 2**30)
 # Actors not ready by then will not be: Ray keeps restarting them (killed for memory while they start)
 # or the cluster has no room for them. Generous: a learner builds, traces and warms up its networks,
@@ -244,23 +244,26 @@ STARTUP_NOTE_S = 30.0  # a start-up still going after this long says so once
 def connect_with_room(address: Optional[str], count: int, option: str, value: int, per_process: int = WORKER_BYTES,
                       **connect_kwargs):
     """`connect(address, **connect_kwargs)`, refusing first, in one line, `count` worker processes of
-    `per_process` bytes (asked for by `option value`) that there is no room for: a local Ray is checked against the memory this
-    machine has available before it starts, a joined cluster against its schedulable memory (Ray's
-    `memory` resource) once joined. Returns the ray module."""
+    `per_process` bytes (asked for by `option value`) that there is no room for: a local Ray is
+    checked against the memory this machine has available before it starts, a joined cluster against
+    its schedulable memory (Ray's `memory` resource) once joined. Returns the ray module."""
     if not address:
-        check_room(count, option, value, per_process, None, "this machine has")
+        check_room(count, option, value, per_process)
         return connect(address, **connect_kwargs)
     ray = connect(address, **connect_kwargs)
-    check_room(count, option, value, per_process, ray.cluster_resources().get("memory"), "the Ray cluster has")
+    room = ray.cluster_resources().get("memory")
+    if room is not None:
+        check_room(count, option, value, per_process, room, "the Ray cluster has")
     return ray
 
 
-def check_room(count: int, option: str, value: int, per_process: int, room: Optional[float], where: str) -> None:
+def check_room(count: int, option: str, value: int, per_process: int, room: Optional[float] = None,
+               where: str = "this machine has") -> None:
     """UserError when `count` processes of `per_process` bytes exceed `room` bytes (None: the memory
-    available on this machine now; skipped where it cannot be read)."""
+    available on this machine now; no check where that cannot be read)."""
     from maddpg_tf2.safety import available_memory
 
-    room = available_memory() if room is None and where == "this machine has" else room
+    room = available_memory() if room is None else room
     need = count * per_process
     if room is not None and need > room:
         most = value - (count - int(room // per_process))  # the processes that fit, less the fixed ones

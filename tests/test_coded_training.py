@@ -171,7 +171,11 @@ def test_cli_learner_killed_is_one_line_and_the_run_ends_cleanly(setup, tmp_path
     import ray
     from ray_kill import CRASH, run_and_kill
 
-    keep = set(ray.get([a.ping.remote() for a in setup["pool"].actors]))  # the module's own learners
+    from maddpg_tf2.distributed.runtime import wait_ready
+
+    actors = setup["pool"].actors  # the module's own learners (one an earlier test killed may still restart)
+    keep = set(wait_ready(ray, lambda k: actors[k].ping.remote(), len(actors), "the module's learners", "-",
+                          timeout=120))
     rc, out, err, killed = run_and_kill(
         ["--scenario", "simple_speaker_listener", "--coded-scheme", "none", "--ray-address",
          ray.get_runtime_context().gcs_address, "--num-episodes", "40", "--max-episode-len", "5",
@@ -293,13 +297,14 @@ def test_start_up_is_bounded_and_a_failed_constructor_is_one_line(setup):
     stuck = Stuck.remote(False)
     start = time.monotonic()
     with pytest.raises(UserError) as e:
-        runtime.wait_ready(ray, [stuck.ping.remote()], "the test actors", "pass fewer of them", timeout=1.5)
+        runtime.wait_ready(ray, lambda k: stuck.ping.remote(), 1, "the test actors", "pass fewer of them", timeout=1.5)
     assert time.monotonic() - start < 30
     assert str(e.value).startswith("the test actors: 1 of 1 did not start within 2 s") and \
         str(e.value).endswith("; pass fewer of them") and "\n" not in str(e.value)
     failing = Stuck.remote(True)
     with pytest.raises(UserError, match=r"^the test actors could not start \(.*\); pass fewer of them$"):
-        runtime.wait_ready(ray, [failing.ping.remote()], "the test actors", "pass fewer of them", timeout=120)
+        runtime.wait_ready(ray, lambda k: failing.ping.remote(), 1, "the test actors", "pass fewer of them",
+                           timeout=120)
     for a in (stuck, failing):
         ray.kill(a)
 

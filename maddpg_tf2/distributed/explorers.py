@@ -260,15 +260,20 @@ class ExplorerCollector:
     def _wait_started(self, runtime) -> None:
         """Every explorer built (bounded: runtime.STARTUP_TIMEOUT_S); one that Ray restarted while it
         started gets the note of a loss, as during collection."""
-        refs = [e.restarted.remote() for e in self.explorers]
+        refs = {}
+
+        def ask(k):
+            refs[k] = self.explorers[k].restarted.remote()
+            return refs[k]
+
         try:
-            restarted = runtime.wait_ready(self.ray, refs, "--explorers: the explorers",
+            restarted = runtime.wait_ready(self.ray, ask, len(self.explorers), "--explorers: the explorers",
                                            "check the Ray logs (/tmp/ray/session_latest/logs) and the memory free "
                                            "on every Ray host; or pass fewer --explorers", note=notice)
         except UserError as e:
             try:
                 if isinstance(e.__cause__, self.ray.exceptions.RayActorError):
-                    for k, ref in enumerate(refs):  # which one: its own error (a scenario file's names the file)
+                    for k, ref in refs.items():  # which one: its own error (a scenario file's names the file)
                         try:
                             self.ray.get(ref, timeout=0)
                         except self.ray.exceptions.RayActorError as lost:

@@ -274,32 +274,41 @@ def check_room(count: int, option: str, value: int, per_process: int, room: Opti
                         f"(--ray-address)")
 
 
-def wait_ready(ray, refs, what: str, fix: str, timeout: float = None, note=None) -> list:
-    """The answers of `refs` (each actor's first call, e.g. a ping) once every one is in: a slow start
-    is waited for, up to `timeout` seconds (STARTUP_TIMEOUT_S), with one note (`note`, a callable
-    taking the line) if it takes longer than STARTUP_NOTE_S. UserError in one line when some are not
-    ready by then (Ray restarts them again and again, or has no room for them) or when one could
-    not start at all (its constructor raised); `fix` says what to do."""
+def wait_ready(ray, ask, count: int, what: str, fix: str, timeout: float = None, note=None) -> list:
+    """The answers of `ask(k)` for k < count (each actor's first call, e.g. a ping: `ask` returns its
+    ObjectRef) once every one is in: a slow start is waited for, up to `timeout` seconds
+    (STARTUP_TIMEOUT_S), with one note (`note`, a callable taking the line) if it takes longer than
+    STARTUP_NOTE_S; an actor that Ray is restarting is asked again. UserError in one line when some
+    are not ready by then (Ray restarts them again and again, or has no room for them) or when one
+    could not start at all (its constructor raised); `fix` says what to do."""
     timeout = STARTUP_TIMEOUT_S if timeout is None else float(timeout)
-    refs = list(refs)
+    refs = [ask(k) for k in range(count)]
+    answers = {}
     start = time.monotonic()
     said = False
     while True:
+        waiting = [k for k in range(count) if k not in answers]
         left = timeout - (time.monotonic() - start)
-        ready, waiting = ray.wait(refs, num_returns=len(refs), timeout=max(0.0, min(left, 1.0)))
-        try:
-            ray.get(ready)  # an actor whose constructor raised: at once, not at the timeout
-        except ray.exceptions.RayError as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise UserError(f"{what} could not start ({first}); {fix}") from e
-        if not waiting:
-            return ray.get(refs)
+        ready, _ = ray.wait([refs[k] for k in waiting], num_returns=len(waiting), timeout=max(0.0, min(left, 1.0)))
+        ready = set(ready)
+        for k in waiting:
+            if refs[k] not in ready:
+                continue
+            try:
+                answers[k] = ray.get(refs[k])
+            except ray.exceptions.ActorUnavailableError:  # restarting (killed as it started): ask again
+                time.sleep(0.2)
+                refs[k] = ask(k)
+            except ray.exceptions.RayError as e:  # its constructor raised: at once, not at the timeout
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+                raise UserError(f"{what} could not start ({first}); {fix}") from e
+        if len(answers) == count:
+            return [answers[k] for k in range(count)]
         elapsed = time.monotonic() - start
         if elapsed >= timeout:
-            raise UserError(f"{what}: {len(waiting)} of {len(refs)} did not start within {timeout:.0f} s (Ray "
+            raise UserError(f"{what}: {count - len(answers)} of {count} did not start within {timeout:.0f} s (Ray "
                             f"restarts an actor killed while it starts, e.g. for lack of memory, and waits "
                             f"for room for one that does not fit); {fix}")
         if note is not None and not said and elapsed >= STARTUP_NOTE_S:
             said = True
-            note(f"{what}: {len(refs) - len(waiting)} of {len(refs)} ready after {elapsed:.0f} s; waiting up "
-                 f"to {timeout:.0f} s")
+            note(f"{what}: {len(answers)} of {count} ready after {elapsed:.0f} s; waiting up to {timeout:.0f} s")

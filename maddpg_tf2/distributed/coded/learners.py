@@ -186,7 +186,8 @@ class LearnerPool:
         self.actors = [remote.remote(config, list(obs_dims), list(act_spaces), list(local_q_n))
                        for _ in range(int(n_learners))]
         try:  # until built and traced: a slow start is waited for (bounded), not taken for a loss
-            self.pids = wait_ready(ray, [a.ping.remote() for a in self.actors], "--coded-scheme: the coded learners",
+            self.pids = wait_ready(ray, lambda k: self.actors[k].ping.remote(), len(self.actors),
+                                   "--coded-scheme: the coded learners",
                                    "check the Ray logs (/tmp/ray/session_latest/logs), the memory free on every "
                                    "Ray host, and that every host has this package; or pass fewer --learners",
                                    note=notice)

@@ -234,6 +234,10 @@ def run(spec: dict) -> dict:
         curve = pickle.load(f)
     final_reward = float(curve[-1]) if len(curve) else float("nan")
     segments = read_segments(folder)
+    if "train" not in segments:  # trained by an earlier version, which kept only the last stretch's time
+        with open(trained_path, encoding="utf-8") as f:
+            before = json.load(f)
+        segments["train"] = [{"s": float(before.get("train_wall_s", 0.0)), "restored": bool(before.get("resumed"))}]
     train_wall = sum(seg["s"] for seg in segments.get("train", []))
     bench_wall = sum(seg["s"] for seg in segments.get("benchmark", []))
     result = {"trial": name, "config": spec["config_name"], "point": spec["point"], "seed": seed,

@@ -351,11 +351,13 @@ def test_yaml_config_and_command_line_wins(train_module, main, capsys, tmp_path)
 # ---------------------------------------------------------------------------- console scripts
 
 def test_console_scripts(first_run, tmp_path):
-    exe = shutil.which("maddpg-train")
+    from installed_scripts import console_script
+
+    exe = console_script("maddpg-train")  # beside the running Python: its venv need not be activated
     assert exe, "the package's console script maddpg-train is not installed"
     r = subprocess.run([exe, "--help"], capture_output=True, text=True, env=_env(), timeout=60)
     assert r.returncode == 0 and "--scenario" in r.stdout and "--benchmark-iters" in r.stdout
-    plot = shutil.which("maddpg-plot")
+    plot = console_script("maddpg-plot")
     assert plot
     out = tmp_path / "curve.png"
     r = subprocess.run([plot, str(first_run[0] / "plots" / "run_rewards.pkl"), "--save-rate", "10", "-o", str(out)],

@@ -43,10 +43,26 @@ def installed(tmp_path_factory):
     made = run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv))
     assert made.returncode == 0, made.stderr[-2000:]
     python = venv / "bin" / "python"
+    _see_the_running_pythons_packages(python)
     # the system's pip installs into the venv when run by the venv's python (no pip in the venv)
     inst = run(str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel))
     assert inst.returncode == 0, inst.stderr[-2000:]
     return python, venv
+
+
+def _see_the_running_pythons_packages(python):
+    """The new venv sees the packages of the Python running the tests, also when that Python is itself
+    a venv: --system-site-packages only adds the base interpreter's site-packages. A .pth file lists
+    the running Python's site-packages after the new venv's own (plain paths: their .pth files, such
+    as an editable install of this checkout, stay out, so the wheel is what `maddpg` imports)."""
+    import site
+
+    probe = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                           capture_output=True, text=True, timeout=60, env=_env_without_checkouts())
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    ours = pathlib.Path(probe.stdout.strip())
+    theirs = [p for p in site.getsitepackages() if os.path.isdir(p) and pathlib.Path(p) != ours]
+    (ours / "zz_running_python.pth").write_text("".join(p + "\n" for p in theirs))
 
 
 def _run(python, args, cwd, timeout=300):

@@ -9,6 +9,7 @@ import pickle
 import re
 import signal
 import sys
+import types
 
 import pytest
 
@@ -234,3 +235,61 @@ def test_simple_learns_with_explorers(local_ray, tmp_path, capsys):
     assert rewards[0] < -20, rewards  # the untrained start, so the threshold below means learning
     assert sum(rewards[-2:]) / 2 > -10, rewards
 
+
+
+@pytest.mark.slow  # about 15 s; test_start_up_losses_are_losses_and_a_raising_constructor_is_not checks the logic by default
+def test_explorer_killed_while_it_starts_gets_the_note_of_a_loss(local_ray, tmp_path, capsys, monkeypatch):
+    """Issue 27: an explorer whose process dies before it is ready (here `ray.kill` right after it was
+    made) is restarted by Ray and named in the same one-line note as one lost during collection; the
+    run ends normally."""
+    original = explorers_mod.ExplorerCollector._wait_started
+
+    def kill_first(self, runtime):
+        ray.kill(self.explorers[0], no_restart=False)
+        return original(self, runtime)
+
+    monkeypatch.setattr(explorers_mod.ExplorerCollector, "_wait_started", kill_first)
+    rc, out, err = run(capsys, tmp_path, "--num-episodes", 20, "--seed", 4, "--explorers", 2)
+    assert rc == 0, err
+    lost = [l for l in err.splitlines() if l.startswith("maddpg-train: note: explorer ")]
+    assert len(lost) == 1 and re.fullmatch(r"maddpg-train: note: explorer 0 lost \([\w ]+\); restarted by Ray, .*",
+                                           lost[0]), err
+    assert out.splitlines()[-1] == "...Finished total of 21 episodes."
+
+
+def test_explorers_beyond_the_memory_are_refused_in_one_line(monkeypatch, capsys, tmp_path):
+    """--explorers 1024: one line before any explorer (or a local Ray for them) starts."""
+    from maddpg_tf2 import safety
+
+    monkeypatch.setattr(safety, "available_memory", lambda: 16 * 2**30)
+    monkeypatch.setattr(runtime, "connect", lambda *a, **k: pytest.fail("Ray was started"))
+    rc, _, err = run(capsys, tmp_path, "--num-episodes", 2, "--explorers", 1024, "--num-envs", 1,
+                     "--buffer-size", 200000)
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert rc == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("maddpg-train: error: --explorers 1024 needs about 4") and \
+        "pass at most --explorers 35," in lines[0], lines
+
+
+def test_start_up_losses_are_losses_and_a_raising_constructor_is_not(monkeypatch, capsys):
+    """Without Ray: an explorer that Ray restarted while it started gets the note of a loss; a death
+    whose message mentions the creation task (a process killed while its constructor ran) is a loss,
+    not "could not start"; a constructor that raised is one line naming the explorer."""
+    collector = object.__new__(explorers_mod.ExplorerCollector)
+    collector.explorers = [types.SimpleNamespace(restarted=types.SimpleNamespace(remote=lambda: k)) for k in range(3)]
+    collector.announced, collector.inference, collector.ray = [False] * 3, None, ray
+    fake_runtime = types.SimpleNamespace(wait_ready=lambda ray_, refs, *a, **k: [False, True, False])
+    collector._wait_started(fake_runtime)
+    notes = capsys.readouterr().err.splitlines()
+    assert notes == ["maddpg-train: note: explorer 1 lost (its process ended while it started); restarted by Ray, "
+                     "its unfinished block is dropped and the episodes in progress in its worlds are not counted"]
+    killed = ray.exceptions.ActorDiedError()
+    killed.error_msg = "The actor died unexpectedly before finishing this task.\n\tclass_name: Explorer\nWorker " \
+                       "exits unexpectedly while its creation task was running (SIGKILL)"
+    collector.announced = [False] * 3
+    collector._lost(2, killed, 1)  # no exception: Ray restarts it
+    assert "explorer 2 lost (ActorDiedError)" in capsys.readouterr().err
+    raised = ray.exceptions.RayActorError(None, "The actor died because of an error raised in its creation task, "
+                                          "ModuleNotFoundError: No module named 'x'", actor_init_failed=True)
+    with pytest.raises(explorers_mod.UserError, match="^explorer 0 could not start: "):
+        collector._lost(0, raised, 1)

@@ -9,12 +9,13 @@ order (every number in such a line stands for any number: rewards and times vary
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from installed_scripts import console_script, path_with_bin_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "getting-started.md"
@@ -49,6 +50,7 @@ def docs_env():
     # this checkout first (the package may be installed from another one), quiet TensorFlow, no window
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "compat"), env.get("PYTHONPATH", "")])
     env.update(TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
+    env["PATH"] = path_with_bin_dir(env.get("PATH", ""))  # the running Python's scripts, activated or not
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     return env
@@ -64,7 +66,7 @@ def test_marked_blocks_parse():
     assert not line_pattern("...Finished total of 201 episodes.").match("...Finished total of episodes.")
 
 
-@pytest.mark.skipif(shutil.which("maddpg-train") is None or shutil.which("maddpg-plot") is None,
+@pytest.mark.skipif(console_script("maddpg-train") is None or console_script("maddpg-plot") is None,
                     reason="the console scripts are not installed (pip install -e .)")
 def test_getting_started_blocks_run(tmp_path):
     env = docs_env()

@@ -62,6 +62,7 @@ class Explorer:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Ray 2.x flags the property's internals as deprecated
             reborn = ray.get_runtime_context().was_current_actor_reconstructed
+        self.reborn = bool(reborn)
         seq = np.random.SeedSequence(None if seed is None or reborn else seed, spawn_key=(index, stream))
         env_seq, act_seq = seq.spawn(2)
         self.scenario_names = _scenario_here(scenario)  # (the copy here, the user's path) or None
@@ -91,6 +92,11 @@ class Explorer:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def restarted(self) -> bool:
+        """Whether this process is Ray's restart of the actor (its first process died, maybe while it
+        was still starting)."""
+        return self.reborn
 
     def node_id(self) -> str:
         from maddpg_tf2.distributed.runtime import require_ray
@@ -207,14 +213,15 @@ class ExplorerCollector:
     def __init__(self, trainer):
         import pickle
 
-        from maddpg_tf2.distributed.runtime import connect
+        from maddpg_tf2.distributed import runtime
 
         c = self.config = trainer.config
         self.trainer, self.policy, self.logger = trainer, trainer.policy, trainer.logger
         K, E = c.explorers, c.num_envs
-        ray = self.ray = connect(c.ray_address, flag="--explorers", ray_output=c.debug,
-                                 num_cpus=max(os.cpu_count() or 1, K + (c.inference == "central")))
         needed = K + (c.inference == "central")
+        # Each explorer is a process with TensorFlow: refused before any starts when they cannot fit.
+        ray = self.ray = runtime.connect_with_room(c.ray_address, needed, "--explorers", K, ray_output=c.debug,
+                                                   flag="--explorers", num_cpus=max(os.cpu_count() or 1, needed))
         cpus = ray.cluster_resources().get("CPU", 0)
         if cpus < needed:
             raise UserError(f"--explorers {K} needs {needed} CPUs in the Ray cluster, which has {cpus:g}; "
@@ -244,10 +251,45 @@ class ExplorerCollector:
                           for k in range(K)]  # arguments by value: a restart must not need the object store
         self.blocks_taken = [0] * K
         self.announced = [False] * K  # explorer k's loss already logged (one line per loss)
+        self._wait_started(runtime)
         self.start_step, self.start_rounds = trainer.progress.train_step, trainer.progress.update_rounds
         self.queued = [deque() for _ in range(K)]  # delivered blocks not yet used
         self.inflight = [None] * K  # ObjectRef of the block each explorer is computing
         self.round, self.pos = None, 0
+
+    def _wait_started(self, runtime) -> None:
+        """Every explorer built (bounded: runtime.STARTUP_TIMEOUT_S); one that Ray restarted while it
+        started gets the note of a loss, as during collection."""
+        refs = {}
+
+        def ask(k):
+            refs[k] = self.explorers[k].restarted.remote()
+            return refs[k]
+
+        try:
+            restarted = runtime.wait_ready(self.ray, ask, len(self.explorers), "--explorers: the explorers",
+                                           "check the Ray logs (/tmp/ray/session_latest/logs) and the memory free "
+                                           "on every Ray host; or pass fewer --explorers", note=notice)
+        except UserError as e:
+            try:
+                if isinstance(e.__cause__, self.ray.exceptions.RayActorError):
+                    for k, ref in refs.items():  # which one: its own error (a scenario file's names the file)
+                        try:
+                            self.ray.get(ref, timeout=0)
+                        except self.ray.exceptions.RayActorError as lost:
+                            self._lost(k, lost, 1)
+                        except Exception:  # not ready or fine: not this one
+                            pass
+                raise
+            finally:
+                for actor in self.explorers + ([self.inference] if self.inference is not None else []):
+                    try:
+                        self.ray.kill(actor, no_restart=True)
+                    except Exception:  # already gone
+                        pass
+        for k, again in enumerate(restarted):
+            if again:
+                self._announce(k, "its process ended while it started")
 
     # ---------------------------------------------------------------- the collector protocol
     def start(self) -> None:
@@ -341,7 +383,9 @@ class ExplorerCollector:
 
     def _lost(self, k: int, error: Exception, failures: int) -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
-        if "creation task" in str(error):  # its constructor raised (e.g. a package missing on that host): no restart helps
+        # Its constructor raised (e.g. a package missing on that host): no restart helps. A process that
+        # died while it started (killed) is a loss as any other, restarted by Ray.
+        if getattr(error, "actor_init_failed", False) or "raised in its creation task" in str(error):
             detail = [l for l in str(error).splitlines() if l.strip()][-1].strip()
             scenario = detail.partition("ScenarioCodeError: ")[2]
             if scenario:  # the user's scenario file raised while the explorer built its worlds

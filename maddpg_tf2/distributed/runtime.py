@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
+import time
 from typing import Optional
 
 from maddpg_tf2.errors import UserError
@@ -194,3 +196,119 @@ def shutdown() -> None:
     if _restore_output is not None:  # a later Ray in this process (the user's own) prints as Ray does
         _restore_output()
         _restore_output = None
+
+
+LOW_MEMORY = "its worker was killed because the node ran low on memory"
+
+
+def lost_workers(error: BaseException):
+    """What Ray lost, when `error` (raised by Ray Tune's Tuner.fit, or anything else) comes from Ray
+    losing worker processes in a way the caller did not handle: (kind, reason, pids), kind "memory"
+    when Ray's memory monitor killed them (OutOfMemoryError), "worker" for another Ray system error
+    (a crashed worker, a lost node); pids: the worker pids Ray's message names (maybe none). None when
+    the error is something else (a bug, the user's code)."""
+    ray = sys.modules.get("ray")
+    if ray is None:
+        return None
+    exceptions = ray.exceptions
+    seen = error
+    for _ in range(8):  # Tune wraps the error it did not expect: RuntimeError(...) from the Ray error
+        if seen is None:
+            return None
+        if isinstance(seen, exceptions.OutOfMemoryError):
+            return "memory", LOW_MEMORY, _pids(seen)
+        if isinstance(seen, exceptions.RayError) and not isinstance(seen, exceptions.RayTaskError):
+            first = (str(seen).strip().splitlines() or [type(seen).__name__])[0][:160]
+            return "worker", f"Ray lost its worker: {type(seen).__name__}: {first}", _pids(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _pids(error: BaseException) -> set:
+    return {int(p) for p in re.findall(r"\bpid[=:]\s*(\d+)", str(error), flags=re.I)}
+
+
+# ----------------------------------------------------------------------------- actors: room and start-up
+
+# What one Ray worker process running TensorFlow costs beyond what processes share (the libraries'
+# pages): measured as the unique memory (USS) of an explorer and of a coded learner at the defaults,
+# 0.38 and 0.44 GiB (benchmarks/RESULTS.md, "Memory of a Ray worker"); the larger, rounded up, counts.
+WORKER_BYTES = int(0.45 * 2**30)
+# Actors not ready by then will not be: Ray keeps restarting them (killed for memory while they start)
+# or the cluster has no room for them. Generous: a learner builds, traces and warms up its networks,
+# on a busy 2-core machine in tens of seconds.
+STARTUP_TIMEOUT_S = 300.0
+STARTUP_NOTE_S = 30.0  # a start-up still going after this long says so once
+
+
+def connect_with_room(address: Optional[str], count: int, option: str, value: int, per_process: int = WORKER_BYTES,
+                      **connect_kwargs):
+    """`connect(address, **connect_kwargs)`, refusing first, in one line, `count` worker processes of
+    `per_process` bytes (asked for by `option value`) that there is no room for: a local Ray is
+    checked against the memory this machine has available before it starts, a joined cluster against
+    its schedulable memory (Ray's `memory` resource) once joined. Returns the ray module."""
+    if not address:
+        check_room(count, option, value, per_process)
+        return connect(address, **connect_kwargs)
+    ray = connect(address, **connect_kwargs)
+    room = ray.cluster_resources().get("memory")
+    if room is not None:
+        check_room(count, option, value, per_process, room, "the Ray cluster has")
+    return ray
+
+
+def check_room(count: int, option: str, value: int, per_process: int, room: Optional[float] = None,
+               where: str = "this machine has") -> None:
+    """UserError when `count` processes of `per_process` bytes exceed `room` bytes (None: the memory
+    available on this machine now; no check where that cannot be read)."""
+    from maddpg_tf2.safety import available_memory
+
+    room = available_memory() if room is None else room
+    need = count * per_process
+    if room is not None and need > room:
+        most = value - (count - int(room // per_process))  # the processes that fit, less the fixed ones
+        fix = f"pass at most {option} {most}" if most >= 1 else "free memory"
+        raise UserError(f"{option} {value} needs about {need / 2**30:.1f} GiB for its {count} Ray worker processes "
+                        f"(about {per_process / 2**30:.2f} GiB each with TensorFlow) but {where} "
+                        f"{room / 2**30:.1f} GiB available; {fix}, or run on a Ray cluster with more memory "
+                        f"(--ray-address)")
+
+
+def wait_ready(ray, ask, count: int, what: str, fix: str, timeout: float = None, note=None) -> list:
+    """The answers of `ask(k)` for k < count (each actor's first call, e.g. a ping: `ask` returns its
+    ObjectRef) once every one is in: a slow start is waited for, up to `timeout` seconds
+    (STARTUP_TIMEOUT_S), with one note (`note`, a callable taking the line) if it takes longer than
+    STARTUP_NOTE_S; an actor that Ray is restarting is asked again. UserError in one line when some
+    are not ready by then (Ray restarts them again and again, or has no room for them) or when one
+    could not start at all (its constructor raised); `fix` says what to do."""
+    timeout = STARTUP_TIMEOUT_S if timeout is None else float(timeout)
+    refs = [ask(k) for k in range(count)]
+    answers = {}
+    start = time.monotonic()
+    said = False
+    while True:
+        waiting = [k for k in range(count) if k not in answers]
+        left = timeout - (time.monotonic() - start)
+        ready, _ = ray.wait([refs[k] for k in waiting], num_returns=len(waiting), timeout=max(0.0, min(left, 1.0)))
+        ready = set(ready)
+        for k in waiting:
+            if refs[k] not in ready:
+                continue
+            try:
+                answers[k] = ray.get(refs[k])
+            except ray.exceptions.ActorUnavailableError:  # restarting (killed as it started): ask again
+                time.sleep(0.2)
+                refs[k] = ask(k)
+            except ray.exceptions.RayError as e:  # its constructor raised: at once, not at the timeout
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+                raise UserError(f"{what} could not start ({first}); {fix}") from e
+        if len(answers) == count:
+            return [answers[k] for k in range(count)]
+        elapsed = time.monotonic() - start
+        if elapsed >= timeout:
+            raise UserError(f"{what}: {count - len(answers)} of {count} did not start within {timeout:.0f} s (Ray "
+                            f"restarts an actor killed while it starts, e.g. for lack of memory, and waits "
+                            f"for room for one that does not fit); {fix}")
+        if note is not None and not said and elapsed >= STARTUP_NOTE_S:
+            said = True
+            note(f"{what}: {len(answers)} of {count} ready after {elapsed:.0f} s; waiting up to {timeout:.0f} s")

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "from its last checkpoint")
     p.add_argument("--local-cpus", type=int, default=None, help="cores of the local Ray (default: all); "
                    "ignored with --ray-address")
+    p.add_argument("--seeds", default=None, help="comma-separated seeds (e.g. 0,1,2) instead of the file's "
+                   "seeds: list")
     return p
 
 
@@ -58,7 +60,8 @@ def sweep_main(args) -> int:
     from maddpg_tf2.sweep import report, runner, spec, trial
 
     _check_args(args)
-    sweep = spec.load(args.sweep)  # every problem in the file, before anything starts
+    seeds = spec.parse_seeds(args.seeds, "--seeds") if args.seeds is not None else None
+    sweep = spec.load(args.sweep, seeds=seeds)  # every problem in the file, before anything starts
     if args.ray_address:
         from maddpg_tf2.distributed.runtime import check_reachable
         check_reachable(args.ray_address)  # seconds, not Ray's minutes of retries; nothing written yet
@@ -92,8 +95,11 @@ def sweep_main(args) -> int:
                    f"command to resume the other {left} from their checkpoints")
         return 130
     if left:
+        hint = (" with a lower --max-concurrent (Ray's memory monitor killed trial workers)"
+                if outcome == "low-memory" else "")
         runner.say(f"{left} of {len(sweep.trials)} trials did not finish (see the lines above and their "
-                   f"train.log); rerun the same command to retry them; report: {os.path.join(out, 'report.md')}")
+                   f"train.log); rerun the same command{hint} to resume them from their checkpoints; report: "
+                   f"{os.path.join(out, 'report.md')}")
         return 1
     runner.say(f"all {len(results)} trials finished; {os.path.join(out, 'results.csv')} and "
                f"{os.path.join(out, 'report.md')}")

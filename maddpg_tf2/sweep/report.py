@@ -41,10 +41,11 @@ def flatten(obj, prefix: str = "") -> Dict[str, object]:
 
 
 def results_csv(results: List[dict], grid_keys: Sequence[str]) -> str:
-    head = ["trial", "config", *grid_keys, "seed", "wall_s", "final_reward", "metric_name", "metric"]
+    head = ["trial", "config", *grid_keys, "seed", "wall_s", "resumed", "final_reward", "metric_name", "metric"]
     rows, extra = [], []
     for r in results:
         row = {"trial": r["trial"], "config": r["config"], "seed": r["seed"], "wall_s": r["wall_s"],
+               "resumed": int(r.get("resumed") or 0),  # times it continued from its checkpoint after a stop
                "final_reward": r["final_reward"], "metric_name": r["metric_name"], "metric": r["metric"]}
         row.update({k: r["point"].get(k) for k in grid_keys})
         for k, v in flatten(r.get("summary") or {}, "summary").items():
@@ -124,6 +125,19 @@ def report_md(sweep, results: List[dict], total: int, plot_name: Optional[str]) 
 
 def plot(sweep, results: List[dict], path: str) -> bool:
     """report.png: interval estimates per grid point (left) and performance profiles (right)."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(sweep, results)
+    if fig is None:
+        return False
+    with fileio.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")  # the legends below included
+    plt.close(fig)
+    return True
+
+
+def figure(sweep, results: List[dict]):
+    """The report's matplotlib figure, or None when no trial has a metric."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -133,7 +147,9 @@ def plot(sweep, results: List[dict], path: str) -> bool:
               for c, rows in by_config(results, sweep.trials).items()]
     groups = [(c, v) for c, v in groups if v]
     if not groups:
-        return False
+        return None
+    # The legends go below the axes (the figure grows to hold them): inside, they covered the bars and
+    # the curves.
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 1.2 + 0.5 * len(groups) + 1.5))
     for i, (c, vals) in enumerate(groups):
         for j, (agg, colour) in enumerate((("iqm", "C0"), ("mean", "C1"))):
@@ -146,7 +162,6 @@ def plot(sweep, results: List[dict], path: str) -> bool:
     ax.invert_yaxis()  # the first grid point on top, as in the table
     ax.set_xlabel(sweep.metric)
     ax.set_title("95% stratified bootstrap intervals")
-    ax.legend(fontsize=8)
     every = np.concatenate([v for _, v in groups])
     lo, hi = float(every.min()), float(every.max())
     pad = (hi - lo) * 0.05 or 1.0
@@ -158,12 +173,19 @@ def plot(sweep, results: List[dict], path: str) -> bool:
     bx.set_xlabel(f"threshold tau on {sweep.metric}")
     bx.set_ylabel("fraction of runs > tau")
     bx.set_title("performance profile")
-    bx.legend(fontsize=7)
     fig.tight_layout()
-    with fileio.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return True
+    _legend_below(fig, ax, fontsize=8, ncol=2)
+    _legend_below(fig, bx, fontsize=7, ncol=min(2, len(groups)))
+    return fig
+
+
+def _legend_below(fig, ax, **kwargs) -> None:
+    """The axes' legend under its x label and ticks, whatever the figure's height (savefig with
+    bbox_inches="tight" keeps it in the picture)."""
+    renderer = fig.canvas.get_renderer()
+    bottom = ax.xaxis.get_tightbbox(renderer).y0  # display units: the lowest of ticks and label
+    below = ax.transAxes.inverted().transform((0.0, bottom - 4.0))[1]
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, below), frameon=False, **kwargs)
 
 
 def write(out: str, sweep) -> List[dict]:

@@ -63,8 +63,9 @@ class Sweep:
         return list(self.grid)
 
 
-def load(path: str) -> Sweep:
-    """The checked sweep of the YAML file at `path`, its trials expanded; SweepSpecError otherwise."""
+def load(path: str, seeds: Optional[List[int]] = None) -> Sweep:
+    """The checked sweep of the YAML file at `path`, its trials expanded; SweepSpecError otherwise.
+    seeds: the command line's (--seeds), instead of the file's seeds: list."""
     import yaml
 
     try:
@@ -76,10 +77,26 @@ def load(path: str) -> Sweep:
         raise SweepSpecError(f"sweep file {path} is not UTF-8 text; pass a YAML file") from None
     except yaml.YAMLError as e:
         raise SweepSpecError(f"sweep file {path} is not valid YAML ({str(e).splitlines()[0]}); fix the file") from None
-    return from_mapping(data, path)
+    return from_mapping(data, path, seeds)
 
 
-def from_mapping(data, path: str = "SWEEP.yaml") -> Sweep:
+def parse_seeds(text: str, flag: str = "--seeds") -> List[int]:
+    """`0,1,2` -> [0, 1, 2], each a whole number in 0..SEED_MAX, none twice; SweepSpecError otherwise."""
+    parts = [part.strip() for part in str(text).split(",")]
+    if not any(parts):
+        raise SweepSpecError(f"{flag} needs at least one seed, got {text!r}; e.g. {flag} 0,1,2")
+    seeds = []
+    for part in parts:
+        if not re.fullmatch(r"\d+", part) or int(part) > SEED_MAX:
+            raise SweepSpecError(f"{flag}: every seed must be a whole number in 0..{SEED_MAX}, got {part!r} "
+                                 f"in {text!r}; e.g. {flag} 0,1,2")
+        seeds.append(int(part))
+    if len(set(seeds)) != len(seeds):
+        raise SweepSpecError(f"{flag} lists a seed twice ({text}); list each once")
+    return seeds
+
+
+def from_mapping(data, path: str = "SWEEP.yaml", seeds: Optional[List[int]] = None) -> Sweep:
     if not isinstance(data, dict):
         raise SweepSpecError(f"{path} must hold a mapping with the keys {', '.join(TOP_KEYS)}")
     for key in data:
@@ -87,11 +104,11 @@ def from_mapping(data, path: str = "SWEEP.yaml") -> Sweep:
             raise SweepSpecError(f"{path}: unknown key '{key}'; a sweep file has {', '.join(TOP_KEYS)} "
                                  f"(training settings go under base:)")
     for key in ("grid", "seeds", "metric"):
-        if key not in data:
+        if key not in data and not (key == "seeds" and seeds is not None):
             raise SweepSpecError(f"{path}: '{key}:' is missing; {_HINTS[key]}")
     base = _flag_values(data.get("base") or {}, f"{path} base", "base")
     grid = _grid(data["grid"], path)
-    seeds = _seeds(data["seeds"], path)
+    seeds = list(seeds) if seeds is not None else _seeds(data["seeds"], path)  # --seeds wins over the file
     benchmark = None
     if data.get("benchmark") is not None:
         benchmark = _flag_values(data["benchmark"], f"{path} benchmark", "benchmark")
@@ -114,7 +131,7 @@ def from_mapping(data, path: str = "SWEEP.yaml") -> Sweep:
 
 
 _HINTS = {"grid": "add the settings to vary, e.g. grid: {lr: [0.01, 0.001]}",
-          "seeds": "add the seeds to run, e.g. seeds: [0, 1, 2]",
+          "seeds": "add the seeds to run, e.g. seeds: [0, 1, 2] (or pass --seeds 0,1,2)",
           "metric": "add the number to compare, e.g. metric: final_reward"}
 
 

@@ -8,6 +8,7 @@ process Ray gives it, with its usual outputs under DIR/trials/<config>_s<seed>/:
     curves/          <name>_rewards.pkl and the other curve files
     bench/           <name>_summary.json and the benchmark pickle
     train.log        what the runs printed
+    segments.json    the wall time of every stretch it ran (a killed one too, to within HEARTBEAT_S)
     result.json      written last: the trial is finished
 
 A trial that finds a checkpoint and no result continues it with --restore: the resume after a rerun,
@@ -153,6 +154,50 @@ def _run_cli(argv: List[str], log_path: str) -> int:
             return cli.main(argv)
 
 
+SEGMENTS = "segments.json"
+HEARTBEAT_S = 2.0  # how often a running segment's time is written down: a kill loses at most this much
+
+
+@contextlib.contextmanager
+def timed_segment(folder: str, phase: str, restored: bool = False):
+    """Time one stretch of a phase ("train" or "benchmark") of a trial into its segments.json, also
+    while it runs (every HEARTBEAT_S seconds), so that a trial killed and resumed counts the time before
+    the kill too: {phase: [{"s": seconds, "restored": continued a checkpoint}, ...]}."""
+    import threading
+
+    path = os.path.join(folder, SEGMENTS)
+    segments = read_segments(folder)
+    mine = {"s": 0.0, "restored": bool(restored)}
+    segments.setdefault(phase, []).append(mine)
+    start, done = time.monotonic(), threading.Event()
+
+    def write():
+        mine["s"] = round(time.monotonic() - start, 3)
+        fileio.write_text(path, json.dumps(segments))
+
+    def beat():
+        while not done.wait(HEARTBEAT_S):
+            write()
+
+    write()
+    beating = threading.Thread(target=beat, name="segment-heartbeat", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beating.join()
+        write()
+
+
+def read_segments(folder: str) -> dict:
+    try:
+        with open(os.path.join(folder, SEGMENTS), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def run(spec: dict) -> dict:
     """Train (resuming a checkpoint if one is there), benchmark, write result.json; the result row."""
     folder = trial_dir(spec["out"], spec["name"])
@@ -170,32 +215,38 @@ def run(spec: dict) -> dict:
         resumed = _has_checkpoint(folder)
         if resumed:
             argv.append("--restore")
-        start = time.time()
-        code = _run_cli(argv, log_path)
+        with timed_segment(folder, "train", restored=resumed):
+            code = _run_cli(argv, log_path)
         if code != 0:
             raise RuntimeError(f"maddpg-train exited with {code} in trial {name}; see {log_path}")
-        fileio.write_text(trained_path, json.dumps({"train_wall_s": time.time() - start, "resumed": resumed}))
-    with open(trained_path, encoding="utf-8") as f:
-        trained = json.load(f)
-    summary, bench_wall = None, 0.0
+        fileio.write_text(trained_path, json.dumps({"resumed": resumed}))
+    summary = None
     if spec["benchmark"]:
         summary_path = os.path.join(folder, "bench", name + "_summary.json")
         if not os.path.isfile(summary_path):
-            start = time.time()
-            code = _run_cli(benchmark_argv(folder, name, seed), log_path)
+            with timed_segment(folder, "benchmark"):
+                code = _run_cli(benchmark_argv(folder, name, seed), log_path)
             if code != 0:
                 raise RuntimeError(f"maddpg-train --benchmark exited with {code} in trial {name}; see {log_path}")
-            bench_wall = time.time() - start
         with open(summary_path, encoding="utf-8") as f:
             summary = json.load(f)
     with open(os.path.join(folder, "curves", name + "_rewards.pkl"), "rb") as f:
         curve = pickle.load(f)
     final_reward = float(curve[-1]) if len(curve) else float("nan")
+    segments = read_segments(folder)
+    if "train" not in segments:  # trained by an earlier version, which kept only the last stretch's time
+        with open(trained_path, encoding="utf-8") as f:
+            before = json.load(f)
+        segments["train"] = [{"s": float(before.get("train_wall_s", 0.0)), "restored": bool(before.get("resumed"))}]
+    train_wall = sum(seg["s"] for seg in segments.get("train", []))
+    bench_wall = sum(seg["s"] for seg in segments.get("benchmark", []))
     result = {"trial": name, "config": spec["config_name"], "point": spec["point"], "seed": seed,
-              "wall_s": trained["train_wall_s"] + bench_wall, "train_wall_s": trained["train_wall_s"],
-              "benchmark_wall_s": bench_wall, "resumed": trained["resumed"], "final_reward": final_reward,
-              "metric_name": spec["metric"], "metric": metric_value(spec["metric"], final_reward, summary),
-              "summary": summary}
+              "wall_s": train_wall + bench_wall, "train_wall_s": train_wall, "benchmark_wall_s": bench_wall,
+              # times its training continued from a checkpoint after a stop (0: it ran in one go)
+              "resumed": sum(bool(seg.get("restored")) for seg in segments.get("train", [])),
+              "segments": len(segments.get("train", [])) + len(segments.get("benchmark", [])),
+              "final_reward": final_reward, "metric_name": spec["metric"],
+              "metric": metric_value(spec["metric"], final_reward, summary), "summary": summary}
     fileio.write_text(result_path, json.dumps(result, indent=1, default=_json_default))
     return result
 

@@ -59,6 +59,12 @@ class CodedUpdater:
         self.rng = np.random.default_rng(self.base_seed)  # who straggles in which round
         self._said_resend = False
         self._announced = set()  # learners whose loss was said and which have not answered since
+        # A call that failed as unavailable (ActorUnavailableError) does not mean the learner was lost: on
+        # a busy machine a live learner can be slow to answer. A ping tells: the same process answers (it
+        # was only slow: nothing to say) or a new one (Ray restarted it: a loss, said once).
+        self._checks = {}  # ping ObjectRef -> learner
+        self._new_pid_expected = set()  # learners whose loss was said before their new process was known
+        self._recheck = {}  # learner -> (round, error): its ping came back unavailable too
         # What the last round did (for tests and benchmarks).
         self.current_stragglers: List[int] = []
         self.last_rows: List[int] = []
@@ -81,6 +87,7 @@ class CodedUpdater:
         ray, code = self.ray, self.code
         t0 = time.perf_counter()
         round_ = int(self.learner.update_rounds.numpy())
+        self._settle_checks()
         ticket = time.monotonic_ns()  # orders rounds for the learners, also across updaters of one pool
         state_ref = ray.put(self.layout.read())
         batch_refs = {i: ray.put(agent_batch(batch, i)) for i in range(code.n_agents)}
@@ -112,13 +119,23 @@ class CodedUpdater:
                 if not pending:
                     continue
                 deadline = time.monotonic() + self.round_timeout
-            ready, _ = ray.wait(list(pending), num_returns=1,
+            ready, _ = ray.wait(list(pending) + list(self._checks), num_returns=1,
                                 timeout=max(0.0, deadline - time.monotonic()))
             for ref in ready:
+                if ref in self._checks:  # a ping after an unavailable answer: slow, or restarted
+                    self._settle(ref)
+                    continue
                 row, learner = pending.pop(ref)
                 try:
                     y = ray.get(ref)
-                except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError) as e:
+                except ray.exceptions.ActorUnavailableError as e:
+                    dead.add(learner)  # its row goes to others if needed
+                    if "restart" in str(e).lower():  # Ray says "the actor was restarted" / "is restarting"
+                        self._lost(learner, round_, e)
+                    else:  # maybe only slow to answer on a busy machine: a ping tells
+                        self._check(learner, round_, e)
+                    continue
+                except ray.exceptions.RayActorError as e:
                     dead.add(learner)  # killed mid-round: Ray restarts it, its row is re-sent
                     self._lost(learner, round_, e)
                     continue
@@ -128,6 +145,7 @@ class CodedUpdater:
                     answered.append(learner)
         for row, learner in set(pending.values()):
             self.pool.actors[learner].finish.remote(ticket)  # late stragglers: skip the stale work
+        self._settle_checks()
         rows = list(received)
         x = code.decode(rows, np.stack([received[j] for j in rows]))  # [M, width] float64
         self.last_rows, self.last_resent, self.last_decoded = rows, resent, x
@@ -144,7 +162,7 @@ class CodedUpdater:
             return []
         live = list(dict.fromkeys(answered)) or [k for k in range(len(self.pool)) if k not in dead] \
             or self._wait_for_live(self.round_timeout) or list(range(len(self.pool)))
-        if not self._said_resend and not dead:  # a loss was said already, re-sending included
+        if not self._said_resend and not (dead & self._announced):  # a loss said already says re-sending
             self._said_resend = True
             notice(f"coded training: round {round_} could not be decoded from the answers within "
                    f"{self.round_timeout:.3g} s (stragglers or failed learners); re-sending the missing rows "
@@ -175,13 +193,50 @@ class CodedUpdater:
                 return sorted(live)
             time.sleep(0.2)
 
-    def _lost(self, learner: int, round_: int, error: Exception) -> None:
+    def _lost(self, learner: int, round_: int, error) -> None:
         """One line per loss of a learner (not one per task it had in flight)."""
         if learner in self._announced:
             return
         self._announced.add(learner)
+        self._new_pid_expected.add(learner)
+        self._check(learner, round_, error)  # learn its new process: a later ping must not count the loss again
         notice(f"coded learner {learner} lost in round {round_} ({type(error).__name__}); restarted by Ray, "
                f"the round goes on without it (its rows re-sent to live learners if needed)")
+
+    def _check(self, learner: int, round_: int, error: Exception) -> None:
+        """Ping `learner` (one ping at a time): `_settle` reads the answer, for the loss seen in `round_`
+        as `error`."""
+        if learner not in (entry[0] for entry in self._checks.values()):
+            self._checks[self.pool.actors[learner].ping.remote()] = (learner, round_, error)
+
+    def _settle_checks(self) -> None:
+        """Read the pings that have answered, without waiting; ping again those still unreachable."""
+        for learner, (round_, error) in list(self._recheck.items()):
+            del self._recheck[learner]
+            self._check(learner, round_, error)
+        if self._checks:
+            ready, _ = self.ray.wait(list(self._checks), num_returns=len(self._checks), timeout=0)
+            for ref in ready:
+                self._settle(ref)
+
+    def _settle(self, ref) -> None:
+        """A ping's answer: the process known (it was only slow: nothing to say), a new process (Ray
+        restarted it: a loss, said once) or an error (a loss)."""
+        ray = self.ray
+        learner, round_, error = self._checks.pop(ref)
+        try:
+            pid = ray.get(ref)
+        except ray.exceptions.ActorUnavailableError:
+            self._recheck[learner] = (round_, error)  # still unreachable: ask again at the next round's edge
+            return
+        except ray.exceptions.RayActorError as e:
+            self._lost(learner, round_, e)
+            return
+        if pid != self.pool.pids[learner]:
+            self.pool.pids[learner] = pid
+            if learner not in self._new_pid_expected:
+                self._lost(learner, round_, error)
+            self._new_pid_expected.discard(learner)
 
     def _apply(self, x: np.ndarray) -> Dict[str, float]:
         """Write the decoded states into the driver's Learner, as its own train_step would leave it."""

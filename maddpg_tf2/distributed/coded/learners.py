@@ -14,8 +14,6 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from maddpg_tf2.errors import UserError
-
 BATCH_KEYS = ("obs", "act", "next_obs", "rew", "done")
 
 
@@ -155,14 +153,29 @@ class CodedLearner:
         return y
 
 
+def learner_bytes(config, obs_dims, act_spaces) -> int:
+    """What a coded learner's copy of every agent's networks, optimizer state and one update's
+    activations take (safety.estimate_memory without the replay, which stays in the driver)."""
+    from maddpg_tf2.distributions import make_distribution
+    from maddpg_tf2.safety import estimate_memory
+
+    dists = [make_distribution(s, box=config.box_policy) for s in act_spaces]
+    parts = estimate_memory(config, list(obs_dims), [d.action_size for d in dists], [d.param_size for d in dists], 0)
+    return int(sum(parts.values()))
+
+
 class LearnerPool:
     """N CodedLearner actors on Ray (restarted when they die); shared by any number of coded updaters
     of the same Config and spaces."""
 
     def __init__(self, config, obs_dims, act_spaces, local_q_n, n_learners: int):
-        from maddpg_tf2.distributed.runtime import connect
+        from maddpg_tf2.distributed.runtime import WORKER_BYTES, connect_with_room, wait_ready
+        from maddpg_tf2.notes import notice
 
-        ray = connect(config.ray_address, flag="--coded-scheme", ray_output=config.debug)
+        # Before any learner starts: room for N processes of TensorFlow and a copy of every agent's networks.
+        ray = connect_with_room(config.ray_address, int(n_learners), "--learners", int(n_learners),
+                                WORKER_BYTES + learner_bytes(config, obs_dims, act_spaces), flag="--coded-scheme",
+                                ray_output=config.debug)
         self.ray = ray
         # Fractional CPUs of what is free: N learners fit on a small machine or beside another run's
         # learners (each is idle most of a round); nothing free leaves placement unconstrained.
@@ -172,13 +185,15 @@ class LearnerPool:
                             max_concurrency=4)(CodedLearner)
         self.actors = [remote.remote(config, list(obs_dims), list(act_spaces), list(local_q_n))
                        for _ in range(int(n_learners))]
-        try:
-            self.pids = ray.get([a.ping.remote() for a in self.actors])  # wait until built and traced
-        except ray.exceptions.RayError as e:
+        try:  # until built and traced: a slow start is waited for (bounded), not taken for a loss
+            self.pids = wait_ready(ray, lambda k: self.actors[k].ping.remote(), len(self.actors),
+                                   "--coded-scheme: the coded learners",
+                                   "check the Ray logs (/tmp/ray/session_latest/logs), the memory free on every "
+                                   "Ray host, and that every host has this package; or pass fewer --learners",
+                                   note=notice)
+        except BaseException:  # a one-line error or Ctrl-C: no learner left behind
             self.close()
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise UserError(f"--coded-scheme: the coded learners could not start ({first}); check the Ray "
-                            f"logs (/tmp/ray/session_latest/logs) and that every Ray host has this package") from e
+            raise
 
     def __len__(self) -> int:
         return len(self.actors)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import pickle
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -268,9 +267,8 @@ def summarise(scenario: str, episodes, adversary_n: Optional[Sequence[bool]] = N
 
 
 def load_benchmark_pickle(path):
-    """A benchmark pickle (ours or the original's). Pickles can run code: open trusted files only."""
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    """A benchmark pickle (ours or the original's), admitting data only (`fileio.read_data_pickle`)."""
+    return fileio.read_data_pickle(path)
 
 
 def _fmt(x) -> str:

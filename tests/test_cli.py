@@ -18,6 +18,8 @@ import sys
 
 import pytest
 
+from maddpg_tf2 import fileio
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "experiments" / "train.py"
 TINY = ["--max-episode-len", "5", "--batch-size", "32", "--buffer-size", "2000", "--save-rate", "10"]
@@ -58,8 +60,7 @@ def own_stderr(err: str):
 
 
 def load(path):
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    return fileio.read_data_pickle(path)  # what a run writes loads as data only (issue 27)
 
 
 def tree_bytes(folder):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
 import shlex
 import time
 from typing import Dict, List, Optional
@@ -188,8 +187,7 @@ def run(spec: dict) -> dict:
             bench_wall = time.time() - start
         with open(summary_path, encoding="utf-8") as f:
             summary = json.load(f)
-    with open(os.path.join(folder, "curves", name + "_rewards.pkl"), "rb") as f:
-        curve = pickle.load(f)
+    curve = fileio.read_data_pickle(os.path.join(folder, "curves", name + "_rewards.pkl"))
     final_reward = float(curve[-1]) if len(curve) else float("nan")
     result = {"trial": name, "config": spec["config_name"], "point": spec["point"], "seed": seed,
               "wall_s": trained["train_wall_s"] + bench_wall, "train_wall_s": trained["train_wall_s"],

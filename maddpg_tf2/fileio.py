@@ -111,3 +111,30 @@ def read_data_pickle(path):
     truncated pickle) raise as usual."""
     with open(path, "rb") as f:
         return _DataUnpickler(f, os.fspath(path)).load()
+
+
+def load_yaml(stream):
+    """yaml.safe_load, except that a mapping repeating a key is a yaml.YAMLError whose first line
+    names the key and its line (YAML forbids repeated keys; PyYAML would keep the last one silently,
+    so a setting written twice would be half ignored)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults` may be overridden
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, "key {!r} is given twice, on lines {} and {}: keep one".format(
+                                key, seen[key], line), None)
+                    seen[key] = line
+                except TypeError:  # an unhashable key: the usual error follows
+                    continue
+            return super().construct_mapping(node, deep)
+
+    return yaml.load(stream, Loader=UniqueKeyLoader)

@@ -223,7 +223,9 @@ def test_benchmark_every_scenario(scenario, main, capsys, tmp_path):
         assert isinstance(episode, list) and len(episode) == 1
         steps = episode[0]
         assert len(steps) == 5 and all(len(step) == AGENTS[scenario] for step in steps)
-    assert json.loads((tmp_path / "bench" / f"{scenario}_summary.json").read_text())
+    summary = json.loads((tmp_path / "bench" / f"{scenario}_summary.json").read_text())
+    from maddpg_tf2.benchmark_metrics import METRIC_NAMES  # what a sweep's metric: is checked against
+    assert summary["metrics"] and set(summary["metrics"]) <= set(METRIC_NAMES[scenario]), summary["metrics"]
     assert "Finished benchmarking, now saving..." in out and "benchmark summary" in out
 
 

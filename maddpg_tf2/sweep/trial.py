@@ -152,6 +152,14 @@ def _run_cli(argv: List[str], log_path: str) -> int:
             return cli.main(argv)
 
 
+def _trained_in_full(folder: str, argv: List[str]) -> bool:
+    from maddpg_tf2 import checkpoint
+    from maddpg_tf2.cli import parse_config
+
+    done = checkpoint.completed_episodes(os.path.join(folder, "policy"))
+    return done is not None and done >= parse_config(argv).num_episodes
+
+
 def run(spec: dict) -> dict:
     """Train (resuming a checkpoint if one is there), benchmark, write result.json; the result row."""
     folder = trial_dir(spec["out"], spec["name"])
@@ -170,7 +178,8 @@ def run(spec: dict) -> dict:
         if resumed:
             argv.append("--restore")
         start = time.time()
-        code = _run_cli(argv, log_path)
+        # killed after its last save but before it was marked trained: its training is done
+        code = 0 if resumed and _trained_in_full(folder, argv) else _run_cli(argv, log_path)
         if code != 0:
             raise RuntimeError(f"maddpg-train exited with {code} in trial {name}; see {log_path}")
         fileio.write_text(trained_path, json.dumps({"train_wall_s": time.time() - start, "resumed": resumed}))

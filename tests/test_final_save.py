@@ -35,6 +35,8 @@ def test_end_of_training_saves_the_last_episodes(tmp_path, cli):
     assert name == "ckpt-2" and extra["progress"]["completed"] == 30 and extra["progress"]["train_step"] == 150
     rewards = pickle.loads((tmp_path / "p" / "e_rewards.pkl").read_bytes())
     assert len(rewards) == 1  # curve points stay one per --save-rate episodes
+    from maddpg_tf2.checkpoint import completed_episodes
+    assert completed_episodes(tmp_path / "s") == 30 and completed_episodes(tmp_path / "p") is None
     # resuming a finished run would train nothing: one line saying so (issue 27), nothing saved
     rc, err = cli("--num-episodes", 30, "--restore", *out)
     lines = [line for line in err.splitlines() if line.strip()]

@@ -26,7 +26,6 @@ import concurrent.futures as cf
 import json
 import math
 import os
-import pickle
 import shlex
 import subprocess
 import sys
@@ -262,10 +261,9 @@ def run_one(row: dict, seed: int, args) -> Optional[str]:
     curves = os.path.join(cmds["run_dir"], "curves")
     rewards, agrewards = [], []  # a cross-play row has no training curve of its own
     if cmds["train"] is not None:
-        with open(os.path.join(curves, exp + "_rewards.pkl"), "rb") as f:
-            rewards = [float(x) for x in pickle.load(f)]
-        with open(os.path.join(curves, exp + "_agrewards.pkl"), "rb") as f:
-            agrewards = [float(x) for x in pickle.load(f)]
+        from maddpg_tf2 import fileio
+        rewards = [float(x) for x in fileio.read_data_pickle(os.path.join(curves, exp + "_rewards.pkl"))]
+        agrewards = [float(x) for x in fileio.read_data_pickle(os.path.join(curves, exp + "_agrewards.pkl"))]
     with open(os.path.join(cmds["run_dir"], "bench", exp + "_summary.json")) as f:
         summary = json.load(f)
     record = {"row": row["id"], "task": row["task"], "scenario": TASKS[row["task"]]["scenario"],
@@ -441,8 +439,8 @@ def _final_distances(rec) -> Optional[dict]:
     pkl = rec.get("benchmark_pickle")
     if rec["task"] not in ("sl", "pd") or not pkl or not os.path.exists(pkl):
         return None
-    with open(pkl, "rb") as f:
-        episodes = [ep[0] for ep in pickle.load(f)]
+    from maddpg_tf2 import fileio
+    episodes = [ep[0] for ep in fileio.read_data_pickle(pkl)]
     if rec["task"] == "sl":
         return {"listener": [math.sqrt(max(-float(ep[-1][0]), 0.0)) for ep in episodes]}
     good = [math.sqrt(min(float(v[-1]) for v in ep[-1][1:])) for ep in episodes]

@@ -18,11 +18,14 @@ def make_env(scenario_name, benchmark=False, **kwargs):
     kwargs go to MultiAgentEnv (e.g. discrete_action=False for continuous actions, shared_viewer,
     done_callback, post_step_callback), as the forks' make_env passed them.
     """
+    from maddpg_tf2.envs.make import check_scenario_class
     from multiagent.environment import MultiAgentEnv
     import multiagent.scenarios as scenarios
 
     name = str(scenario_name)
-    scenario = scenarios.load(name if name.endswith('.py') else name + '.py').Scenario()
+    module = scenarios.load(name if name.endswith('.py') else name + '.py')
+    check_scenario_class(name, module.Scenario, benchmark)  # one line naming what a user's class lacks
+    scenario = module.Scenario()
     world = scenario.make_world()
     info = scenario.benchmark_data if benchmark else None
     return MultiAgentEnv(world, scenario.reset_world, scenario.reward, scenario.observation, info, **kwargs)

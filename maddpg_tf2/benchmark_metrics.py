@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import pickle
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -240,6 +239,56 @@ _SCENARIOS: Dict[str, Callable] = {
 }
 
 
+_REWARD_DISTANCE = tuple(prefix + name for prefix in ("", "adversary_", "good_")
+                         for name in ("reward_per_episode", "distance_final", "distance_step_mean"))
+# The metrics each scenario's summary can report (a test checks real summaries against it), so that
+# a sweep's metric: is checked before any trial trains.
+METRIC_NAMES: Dict[str, tuple] = {
+    "simple": _REWARD_DISTANCE, "simple_push": _REWARD_DISTANCE, "simple_reference": _REWARD_DISTANCE,
+    "simple_adversary": ("adversary_goal_dist2_final", "good_min_goal_dist2_final", "adversary_goal_dist_final",
+                         "good_min_goal_dist_final", "good_success_rate", "adversary_success_rate",
+                         "deception_success_rate", "good_closer_than_adversary_rate"),
+    "simple_crypto": ("bob_success_rate", "eve_success_rate", "bob_minus_eve_success", "bob_only_success_rate"),
+    "simple_speaker_listener": ("agent_reward_per_episode", "reward_per_step", "listener_target_dist_final",
+                                "reached_target_rate", "reached_target_rate_any_step"),
+    "simple_spread": ("collisions_per_episode_raw_incl_self", "collisions_per_episode_excl_self",
+                      "collisions_per_step_excl_self", "collisions_per_episode_pairs", "landmark_min_dist_sum_final",
+                      "landmark_min_dist_sum_step_mean", "occupied_landmarks_final"),
+    "simple_tag": ("touches_per_episode", "episodes_with_touch_rate", "touching_steps_per_episode"),
+    "simple_world_comm": ("touches_per_episode", "episodes_with_touch_rate", "touching_steps_per_episode"),
+}
+SUMMARY_NUMBERS = ("episodes", "steps_per_episode")  # top-level numbers of every summary
+# Names whose form is known but not their count: a user scenario's components, an env's agents.
+GENERIC_METRIC_PATTERNS = (r"value\d+_final", r"value\d+_step_mean")
+RETURNS_METRIC_PATTERNS = (r"return", r"return/.+", r"length")
+
+
+def metric_check(scenario: str, metric: str) -> Optional[str]:
+    """None when a benchmark of `scenario` can report `metric`, else the reason naming what it reports.
+
+    scenario: a built-in name, a scenario file, or a `pettingzoo:`/`gymnasium:` env (their summaries
+    hold episode returns)."""
+    import difflib
+    import re
+
+    scenario = os.fspath(scenario)
+    if metric in SUMMARY_NUMBERS:
+        return None
+    if scenario.startswith(("pettingzoo:", "gymnasium:")):
+        known, patterns = (), RETURNS_METRIC_PATTERNS
+    elif scenario_key(scenario) in METRIC_NAMES:
+        known, patterns = METRIC_NAMES[scenario_key(scenario)], ()
+    else:
+        known, patterns = (), GENERIC_METRIC_PATTERNS
+    if metric in known or any(re.fullmatch(p, metric) for p in patterns):
+        return None
+    close = difflib.get_close_matches(metric, list(known), n=1)
+    offered = ", ".join(list(known) + [p.replace("\\d+", "K").replace(".+", "AGENT") for p in patterns]
+                        + list(SUMMARY_NUMBERS))
+    return (f"metric '{metric}' is not reported by the benchmark of {scenario}"
+            + (f" (did you mean '{close[0]}'?)" if close else "") + f"; it reports final_reward, {offered}")
+
+
 def scenario_key(scenario: str) -> str:
     """'simple_tag', 'simple_tag.py' and '/path/simple_tag.py' all name simple_tag."""
     name = os.path.basename(os.fspath(scenario))
@@ -268,9 +317,8 @@ def summarise(scenario: str, episodes, adversary_n: Optional[Sequence[bool]] = N
 
 
 def load_benchmark_pickle(path):
-    """A benchmark pickle (ours or the original's). Pickles can run code: open trusted files only."""
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    """A benchmark pickle (ours or the original's), admitting data only (`fileio.read_data_pickle`)."""
+    return fileio.read_data_pickle(path)
 
 
 def _fmt(x) -> str:

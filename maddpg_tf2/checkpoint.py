@@ -210,6 +210,20 @@ def read_meta(directory: str) -> Optional[dict]:
     return None
 
 
+def completed_episodes(directory: str) -> Optional[int]:
+    """Episodes the latest native checkpoint in `directory` had completed (its ckpt-N.extra.json), or
+    None when that is not recorded (no checkpoint, the original's format, no progress saved)."""
+    latest = _latest_native(os.fspath(directory), say=False)
+    if latest is None or not os.path.isfile(latest + ".extra.json"):
+        return None
+    try:
+        with open(latest + ".extra.json", encoding="utf-8") as f:
+            completed = (json.load(f).get("progress") or {}).get("completed")
+    except (OSError, ValueError, AttributeError):
+        return None  # restoring reports a damaged file in full
+    return completed if isinstance(completed, int) and not isinstance(completed, bool) else None
+
+
 def remove_stale_temporaries(directory: str) -> List[str]:
     """Remove what a killed save left: fileio's hidden temporaries of checkpoint files, TensorFlow's
     `ckpt-N_temp` shard folders and `checkpoint.tmp...` state files. Returns what was removed."""

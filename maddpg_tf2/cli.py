@@ -13,6 +13,7 @@ import sys
 # TensorFlow's C++ start-up chatter (CPU feature notes, CUDA probes) would bury the original's lines.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from maddpg_tf2 import fileio
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UsageError
 from maddpg_tf2.ranges import RANGES, describe, out_of_range, parse_number
@@ -155,7 +156,7 @@ def _yaml_values(path, parser):
 
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
+            data = fileio.load_yaml(f) or {}  # a key given twice is an error
     except OSError as e:
         raise UsageError(f"cannot read config file {path}: {e.strerror}; pass an existing YAML file to --config")
     except UnicodeDecodeError:

@@ -51,6 +51,11 @@ class CurveFileError(UserError):
     """A rewards pickle that is missing, unreadable or not a flat list of numbers (maddpg-plot)."""
 
 
+class UntrustedPickleError(UserError):
+    """A pickle that holds something other than data (lists, dicts, numbers, strings, numpy arrays):
+    it is refused unopened, since unpickling anything else can run code (`fileio.read_data_pickle`)."""
+
+
 class TF1NameError(UserError):
     """A TensorFlow 1 name a script run by the TF1 launcher (`python -m maddpg.tf1`) uses and the
     launcher does not provide."""

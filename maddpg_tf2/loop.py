@@ -16,6 +16,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from maddpg_tf2 import stop_signals
 from maddpg_tf2.config import Config
 from maddpg_tf2.errors import UserError
 from maddpg_tf2.agents import build_agents, exp_name_for
@@ -57,7 +58,21 @@ def _run_mode(config: Config) -> int:
     if config.benchmark:
         from maddpg_tf2.playback import benchmark
         return benchmark(config)
+    if config.restore:
+        check_episodes_left(config)
     return Trainer(config).train()
+
+
+def check_episodes_left(config: Config) -> None:
+    """--restore of a checkpoint that has done --num-episodes already would train nothing: one line."""
+    from maddpg_tf2 import checkpoint
+
+    load_dir = config.load_dir or config.save_dir
+    done = checkpoint.completed_episodes(load_dir)
+    if done is not None and done >= config.num_episodes:
+        raise UserError(f"--restore: the checkpoint in {os.path.abspath(load_dir)} has completed {done} episodes "
+                        f"already and --num-episodes is {config.num_episodes}, so there is nothing to train; "
+                        f"pass a larger --num-episodes (the total, e.g. {done + config.num_episodes}) to train on")
 
 
 def remove_empty_dirs(folders: List[str]) -> None:
@@ -278,7 +293,7 @@ class Trainer:
         self.logger.message("Starting iterations...")
         # Ctrl-C and SIGTERM only raise a flag that the loop checks once per step, so a stop never
         # lands between a save line and its curve point or inside a checkpoint write.
-        self._signals = _install_stop_handlers()
+        self._signals = stop_signals.install_stop_handlers()
         try:
             try:
                 self._loop()
@@ -315,7 +330,7 @@ class Trainer:
                 # learning curves still get a point only every --save-rate episodes, as the original's.
                 self.save()
         finally:
-            _restore_handlers(self._signals)
+            stop_signals.restore_handlers(self._signals)
             if self.collector is not None:
                 self.collector.close()
         self.logger.write_curves()
@@ -346,7 +361,7 @@ class Trainer:
 
     def _exit_code(self) -> int:
         """130 for Ctrl-C, 143 for SIGTERM, as a shell reports them."""
-        return 143 if self._signals.get("signal") == signal.SIGTERM else 130
+        return stop_signals.exit_code(self._signals)
 
     def _loop(self) -> None:
         c, p = self.config, self.progress
@@ -493,25 +508,3 @@ def _guard_save_dir(config: Config, learner):
                f"last 5 are kept); stop now and use another --save-dir to keep the old one safe"
                + ("" if config.restore else ", or add --restore to continue it"))
     return earlier
-
-
-def _install_stop_handlers() -> dict:
-    """SIGINT and SIGTERM set state['signal']; a second one raises KeyboardInterrupt (stop now)."""
-    state = {"signal": None, "previous": {}}
-
-    def on_signal(signum, frame):
-        if state["signal"] is not None:
-            raise KeyboardInterrupt
-        state["signal"] = signum
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            state["previous"][sig] = signal.signal(sig, on_signal)
-        except ValueError:  # not the main thread: Ctrl-C keeps its default KeyboardInterrupt
-            pass
-    return state
-
-
-def _restore_handlers(state: dict) -> None:
-    for sig, previous in state["previous"].items():
-        signal.signal(sig, previous if previous is not None else signal.SIG_DFL)

@@ -5,6 +5,7 @@ Both load the checkpoint at --load-dir (or --save-dir), in this project's format
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import numpy as np
@@ -124,8 +125,16 @@ def display_path(config: Config) -> str:
 
 def display(config: Config) -> int:
     """Render the loaded policy: in a window when there is a display (forever unless
-    --display-episodes, 0.1 s per step, as the original), else into an animation file."""
-    from maddpg_tf2 import render
+    --display-episodes, 0.1 s per step, as the original), else into an animation file.
+
+    The animation is streamed (render.AnimationRecorder): each episode goes to the file as it ends,
+    so memory stays flat however many episodes are recorded. Ctrl-C or SIGTERM stops at the next
+    step and keeps the whole episodes recorded so far (exit 130 or 143); a second one stops at once
+    and writes nothing.
+    """
+    import sys
+
+    from maddpg_tf2 import render, stop_signals
     from maddpg_tf2.envs.make import make_env_for
 
     env = make_env_for(config, num_envs=1, seed=config.seed, render=True)
@@ -134,62 +143,52 @@ def display(config: Config) -> int:
     rng = np.random.default_rng(config.seed)
     window = render.Window() if render.has_display() and not config.display_file else None
     episodes = config.display_episodes or (None if window else 3)
-    frames = []
-    whole = 0  # frames of the episodes finished so far (an interrupted one is not written)
-    done_episodes = 0
-    interrupted = False
+    path = display_path(config)
+    recorder, done_episodes, text = None, 0, "interrupted"
+    stop = stop_signals.install_stop_handlers()
     try:
+        if window is None:
+            recorder = render.AnimationRecorder(path, fps=10)
         while (episodes is None or done_episodes < episodes) and not (window is not None and window.closed_by_user):
             obs_n = env.reset()
             policy.new_episodes(np.ones(1, bool), rng)
             for _ in range(config.max_episode_len):
+                if stop["signal"] is not None:
+                    break
                 frame = env.render(0)
                 if window is not None:
                     if not window.show(frame):
                         break  # the user closed the window: the display is over
                     time.sleep(0.1)
                 else:
-                    frames.append(frame)
+                    recorder.add(frame)
                 obs_n, _, done, _ = env.step(policy.act(obs_n, rng))
                 if episode_over(env, done, np.zeros(1, bool)).all():
                     break
+            if stop["signal"] is not None:
+                break  # the episode cut short is left out
+            if recorder is not None:
+                recorder.commit()
             done_episodes += 1
-            whole = len(frames)
-    except KeyboardInterrupt:
-        interrupted = True
+        if recorder is not None:
+            what = f"{done_episodes} episode{'' if done_episodes == 1 else 's'} ({recorder.frames_written} frames) to {path}"
+            wrote = recorder.finish()
+            recorder = None
+            if stop["signal"] is None:
+                print(f"No display available: {'wrote ' + what if wrote else 'no episode recorded'}", flush=True)
+            else:
+                text = f"interrupted; wrote the {what}" if wrote else "interrupted; no whole episode recorded; nothing written"
+    except KeyboardInterrupt:  # a second Ctrl-C: stop now, write nothing
+        stop["signal"] = stop["signal"] or signal.SIGINT
+        text = "interrupted again; nothing written"
     finally:
+        stop_signals.restore_handlers(stop)
+        if recorder is not None:
+            recorder.discard()
         if window is not None:
             window.close()
-    message = "interrupted" if interrupted else None
-    if window is None:
-        message = _write_frames(config, frames[:whole], done_episodes, interrupted)
-    if interrupted:
-        import sys
-        print(f"maddpg-train: stopped: {message}", file=sys.stderr, flush=True)
-        return 130
-    return 0
-
-
-def _write_frames(config: Config, frames, episodes: int, interrupted: bool) -> str:
-    """The animation of the whole episodes recorded, written atomically; returns what was done."""
-    from maddpg_tf2 import render
-
-    path = display_path(config)
-    if not frames:  # interrupted before the first episode ended: nothing to write
-        text = "no whole episode recorded; nothing written"
-        if not interrupted:
-            print(f"No display available and {text}", flush=True)
-        return "interrupted; " + text
-    with fileio.atomic_path(path) as tmp:  # a second Ctrl-C while writing leaves no half-written file
-        named = tmp + os.path.splitext(path)[1]  # the writer picks the format from the extension
-        try:
-            render.save_animation(frames, named, fps=10)
-            os.replace(named, tmp)
-        finally:
-            if os.path.exists(named):
-                os.remove(named)
-    what = f"{episodes} episode{'' if episodes == 1 else 's'} ({len(frames)} frames) to {path}"
-    if not interrupted:
-        print(f"No display available: wrote {what}", flush=True)
-    return f"interrupted; wrote the {what}"
+    if stop["signal"] is None:
+        return 0
+    print(f"maddpg-train: stopped: {text}", file=sys.stderr, flush=True)
+    return stop_signals.exit_code(stop)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import sys
 from numbers import Real
 from typing import Dict, Mapping, Optional, Sequence
@@ -16,7 +15,7 @@ from typing import Dict, Mapping, Optional, Sequence
 import numpy as np
 
 from maddpg_tf2 import fileio
-from maddpg_tf2.errors import CurveFileError
+from maddpg_tf2.errors import CurveFileError, UserError
 
 # Never open a window, even when a display is around: figures are files here.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -81,13 +80,15 @@ def image_format(path) -> str:
 
 
 def load_curve(path) -> list:
-    """Read one `_rewards.pkl`. Pickles can run code: only open files you trust."""
+    """Read one `_rewards.pkl`, admitting data only (`fileio.read_data_pickle`: anything else is an
+    UntrustedPickleError, since pickles can run code)."""
     if os.fspath(path).endswith("_agrewards.pkl"):
         raise CurveFileError("{}: this is the per-agent file (saves x agents, flat), not a reward curve; "
                              "pass the run's _rewards.pkl".format(path))
     try:
-        with open(path, "rb") as f:
-            data = pickle.load(f)
+        data = fileio.read_data_pickle(path)
+    except UserError:
+        raise
     except FileNotFoundError:
         raise CurveFileError("{}: no such file".format(path)) from None
     except Exception as e:  # unpickling fails in many ways; all mean the same to the user
@@ -148,7 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for label, path in zip(labels, args.files):
         try:
             curves[label] = load_curve(path)
-        except CurveFileError as e:
+        except UserError as e:
             return fail(str(e))
     if len(curves) != len(args.files):  # a repeated label would silently drop a run
         return fail("labels must be distinct: {}".format(", ".join(labels)))

@@ -14,6 +14,12 @@ INT_MAX = 2**63 - 1  # counters and sizes end up in int64 arrays and tensors
 SEED_MAX = 2**32 - 1  # numpy's legacy seeding (np.random.seed) takes 0 .. 2**32 - 1
 RAY_PROCESSES_MAX = 1024  # explorers / learners: one Ray process each
 SECONDS_MAX = 86400.0  # time.sleep and Ray's waits overflow far beyond a day; nothing needs longer
+# Every float has an upper bound too: far beyond these a value is not a setting but a typo, and the
+# run it starts is meaningless (a uniform policy, weights thrown to float32's edge on the first step).
+LR_MAX = 1.0  # Adam moves each weight by about lr per step
+WEIGHT_MAX = 100.0  # loss weights whose published values are 1e-3
+TEMPERATURE_MAX = 100.0  # a softmax over logits of a few units is uniform long before
+CLIP_MAX = 1e6  # a gradient norm never reached: use <= 0 to switch clipping off
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,8 @@ TEXT, SWITCH, CHOICE, JSON = Range("text"), Range("switch"), Range("choice"), Ra
 RANGES = {
     # the original's flags
     "scenario": TEXT, "max_episode_len": _int(1), "num_episodes": _int(1), "num_adversaries": _int(0),
-    "good_policy": CHOICE, "adv_policy": CHOICE, "lr": _float(0, low_open=True), "gamma": _float(0, 1),
+    "good_policy": CHOICE, "adv_policy": CHOICE, "lr": _float(0, LR_MAX, low_open=True, why="Adam's step size"),
+    "gamma": _float(0, 1),
     "batch_size": _int(1), "num_units": _int(1, 16384, why="the hidden layers grow with its square"),
     "exp_name": TEXT, "save_dir": TEXT, "save_rate": _int(1), "load_dir": TEXT, "restore": SWITCH,
     "display": SWITCH, "benchmark": SWITCH, "benchmark_iters": _int(1), "benchmark_dir": TEXT,
@@ -59,7 +66,8 @@ RANGES = {
     "inter_op_threads": _int(0, 1024, why="0: TensorFlow's choice"),
     # the paper's extensions
     "ensemble_size": _int(1, 1024), "ensemble_member": _int(0, optional=True),
-    "adversaries_from": TEXT, "infer_policies": SWITCH, "infer_entropy": _float(0),
+    "adversaries_from": TEXT, "infer_policies": SWITCH,
+    "infer_entropy": _float(0, WEIGHT_MAX, why="a loss weight; the paper's is 1e-3"),
     "infer_target_action": CHOICE, "agent_updates": CHOICE, "target_init": CHOICE,
     # Ray
     "explorers": _int(0, RAY_PROCESSES_MAX, why="one Ray process each; 0: one process"),
@@ -68,17 +76,21 @@ RANGES = {
     "stragglers": _int(0, RAY_PROCESSES_MAX), "straggler_delay": _float(0, SECONDS_MAX, why="seconds"),
     "straggler_failure": SWITCH, "round_timeout": _float(0, SECONDS_MAX, low_open=True, why="seconds"),
     # estimators and learning
-    "gradient_estimator": CHOICE, "gumbel_temp": _float(0, low_open=True), "rao_k": _int(1),
-    "gst_gap": _float(0), "tags_start": _float(0, low_open=True), "tags_end": _float(0, low_open=True),
+    "gradient_estimator": CHOICE, "gumbel_temp": _float(0, TEMPERATURE_MAX, low_open=True, why="a temperature"),
+    "rao_k": _int(1), "gst_gap": _float(0, TEMPERATURE_MAX, why="a logit gap"),
+    "tags_start": _float(0, TEMPERATURE_MAX, low_open=True, why="a temperature"),
+    "tags_end": _float(0, TEMPERATURE_MAX, low_open=True, why="a temperature"),
     "tags_period": _int(1), "log_grad_variance": SWITCH, "log_grad_variance_interval": _int(1),
     "grad_variance_draws": _int(2, 1024, why="the draws are unrolled into one graph"),
-    "actor_lr": _float(0, low_open=True, optional=True), "critic_lr": _float(0, low_open=True, optional=True),
-    "policy_regulariser": _float(0), "grad_clip": _float(optional=True, why="<= 0: off"),
+    "actor_lr": _float(0, LR_MAX, low_open=True, optional=True, why="Adam's step size"),
+    "critic_lr": _float(0, LR_MAX, low_open=True, optional=True, why="Adam's step size"),
+    "policy_regulariser": _float(0, WEIGHT_MAX, why="a loss weight; the original's is 1e-3"),
+    "grad_clip": _float(None, CLIP_MAX, optional=True, why="<= 0: off"),
     "tau": _float(0, 1, low_open=True), "standardise_rewards": SWITCH, "warmup_episodes": _int(0),
     "train_repeats": _int(1),
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
-    "action_noise": _float(0), "update_every": _int(1, "buffer_size", why="a round per more transitions "
+    "action_noise": _float(0, 10.0, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "
                                                     "than the replay holds would never see most of them"),
     "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),
 }
@@ -104,6 +116,8 @@ def describe(dest: str, values: Optional[dict] = None) -> str:
         text = "a finite number"
     elif high is None:
         text = f"a finite number {'>' if r.low_open else '>='} {r.low:g}"
+    elif r.low is None:
+        text = f"a finite number of at most {high:g}"
     else:
         text = f"a number in {'(' if r.low_open else '['}{r.low:g}, {high:g}]"  # no float bound names a flag
     return text + (f" ({': '.join(notes)})" if notes else "")

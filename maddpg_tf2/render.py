@@ -7,10 +7,12 @@ window of half-width `cam_range` around `cam_center`, y pointing up, entities dr
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pathlib
 import sys
+import zlib
 
 import numpy as np
 
@@ -94,31 +96,148 @@ def text_font(height: int):
     return ImageFont.load_default(), 14
 
 
-def save_animation(frames, path, fps=10):
-    """Write frames (uint8 [H, W, 3] each) as a GIF or an MP4, chosen by the path's extension."""
-    import imageio
+VIDEO_EXTENSIONS = ('.mp4', '.m4v', '.mov', '.avi', '.mkv')
 
-    path = pathlib.Path(path)
-    frames = [np.asarray(f, dtype=np.uint8) for f in frames]
-    if not frames:
-        raise ValueError('save_animation: no frames to write to %s' % path)
-    ext = path.suffix.lower()
-    if ext == '.gif':
-        imageio.v3.imwrite(path, np.stack(frames), extension='.gif', duration=int(round(1000.0 / fps)), loop=0)
-    elif ext in ('.mp4', '.m4v', '.mov', '.avi', '.mkv'):
+
+class AnimationRecorder:
+    """Frames streamed into a GIF or an MP4 as they are drawn, one whole episode at a time.
+
+    `add(frame)` encodes the frame at once (GIF: quantised and compressed; MP4: compressed until it
+    goes to the video encoder) and `commit()` appends the frames added since the last commit to the
+    file, so memory holds at most one uncommitted episode, however many episodes are recorded.
+    Everything goes to a temporary file beside `path`: `finish()` renames it into place with the
+    committed frames only (an episode cut short by Ctrl-C is left out), `discard()` removes it.
+    """
+
+    def __init__(self, path, fps=10):
+        from maddpg_tf2 import fileio
+
+        self.path = pathlib.Path(path)
+        self.fps = fps
+        ext = self.path.suffix.lower()
+        if ext not in ('.gif',) + VIDEO_EXTENSIONS:
+            raise ValueError('unsupported extension %r for %s (use .gif or .mp4)' % (ext, self.path))
+        self._gif = ext == '.gif'
+        if not self._gif:
+            try:
+                import imageio_ffmpeg  # noqa: F401  (imageio's video writer needs it)
+            except ImportError:
+                raise RuntimeError('writing %s needs the imageio-ffmpeg package (pip install imageio-ffmpeg); '
+                                   'or save a .gif instead' % self.path) from None
+        self.frames_written = 0
+        self._pending = []  # the uncommitted frames, encoded (GIF) or compressed (MP4)
+        self._shape = None
+        self._gif_header = None
+        self._writer = None
+        self._atomic = fileio.atomic_path(self.path)
+        self._tmp = self._atomic.__enter__()
+        # imageio picks the video format from the extension, which the temporary name lacks
+        self._target = self._tmp if self._gif else self._tmp + ext
+        self._file = open(self._tmp, 'wb') if self._gif else None
+        self._closed = False
+
+    @property
+    def pending_frames(self) -> int:
+        """Frames added and not yet committed (the only ones held in memory)."""
+        return len(self._pending)
+
+    def add(self, frame) -> None:
+        frame = np.ascontiguousarray(frame, dtype=np.uint8)
+        self._pending.append(self._gif_frame(frame) if self._gif else (frame.shape, zlib.compress(frame, 1)))
+
+    def _gif_frame(self, frame) -> bytes:
+        """One frame as GIF blocks with its own colour table (Pillow's encoder, frame by frame)."""
+        from PIL import GifImagePlugin, Image
+
+        image = Image.fromarray(frame).convert('P', palette=Image.Palette.ADAPTIVE)
+        if self._gif_header is None:  # the file's header: the screen size and "loop forever"
+            self._gif_header = b''.join(GifImagePlugin.getheader(image, info={'loop': 0})[0])
+        return b''.join(GifImagePlugin.getdata(image, duration=int(round(1000.0 / self.fps)),
+                                               include_color_table=True))
+
+    def commit(self) -> None:
+        """The frames added since the last commit go to the file (they make whole episodes)."""
+        if not self._pending:
+            return
+        if self._gif:
+            if self.frames_written == 0:
+                self._file.write(self._gif_header)
+            self._file.write(b''.join(self._pending))
+            self._file.flush()
+        else:
+            import imageio
+
+            if self._writer is None:
+                self._writer = imageio.v2.get_writer(self._target, fps=self.fps, macro_block_size=2)
+            for shape, data in self._pending:
+                frame = np.frombuffer(zlib.decompress(data), np.uint8).reshape(shape)
+                # H.264 in yuv420p needs even sides: pad odd ones by repeating the edge instead of
+                # letting imageio rescale every frame to a multiple of 16 (and warn about it).
+                self._writer.append_data(np.pad(frame, ((0, shape[0] % 2), (0, shape[1] % 2), (0, 0)), mode='edge'))
+        self.frames_written += len(self._pending)
+        self._pending = []
+
+    def finish(self) -> bool:
+        """Close the file and put it in place, with the committed frames only; without any, write
+        nothing and return False."""
+        self._pending = []
+        if self._closed:
+            return False
+        if self.frames_written == 0:
+            self.discard()
+            return False
         try:
-            import imageio_ffmpeg  # noqa: F401  (imageio's video writer needs it)
-        except ImportError:
-            raise RuntimeError('writing %s needs the imageio-ffmpeg package (pip install imageio-ffmpeg); '
-                               'or save a .gif instead' % path) from None
-        # H.264 in yuv420p needs even sides: pad odd ones by repeating the edge instead of letting
-        # imageio rescale every frame to a multiple of 16 (and warn about it).
-        pad = lambda f: np.pad(f, ((0, f.shape[0] % 2), (0, f.shape[1] % 2), (0, 0)), mode='edge')
-        with imageio.v2.get_writer(path, fps=fps, macro_block_size=2) as writer:
-            for frame in frames:
-                writer.append_data(pad(frame))
-    else:
-        raise ValueError('save_animation: unsupported extension %r for %s (use .gif or .mp4)' % (ext, path))
+            if self._gif:
+                self._file.write(b';')  # the GIF trailer
+                self._file.close()
+            else:
+                self._writer.close()
+                os.replace(self._target, self._tmp)
+        except BaseException as e:
+            self.discard(e)
+            raise
+        self._closed = True
+        self._atomic.__exit__(None, None, None)
+        return True
+
+    def discard(self, error: BaseException = None) -> None:
+        """Close and remove the temporary file; nothing is written at `path`."""
+        if self._closed:
+            return
+        self._closed = True
+        error = error or RuntimeError('discarded')
+        with contextlib.suppress(Exception):
+            if self._file is not None:
+                self._file.close()
+            if self._writer is not None:
+                self._writer.close()
+        with contextlib.suppress(OSError):
+            if self._target != self._tmp:
+                os.remove(self._target)
+        self._atomic.__exit__(type(error), error, None)  # removes the temporary file
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if kind is None:
+            self.finish()
+        else:
+            self.discard(error)
+        return False
+
+
+def save_animation(frames, path, fps=10):
+    """Write frames (uint8 [H, W, 3] each) as a GIF or an MP4, chosen by the path's extension,
+    atomically and streamed (see AnimationRecorder)."""
+    path = pathlib.Path(path)
+    recorder = AnimationRecorder(path, fps)
+    with recorder:
+        for frame in frames:
+            recorder.add(frame)
+            recorder.commit()
+        if recorder.frames_written == 0:
+            raise ValueError('save_animation: no frames to write to %s' % path)
     return path
 
 

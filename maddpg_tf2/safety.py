@@ -74,34 +74,70 @@ def check_weights(weights_n: Sequence[Sequence[np.ndarray]], what: str, update_r
 
 def check_rewards(rew: np.ndarray, train_step: int) -> None:
     """Rewards [E, N] must be finite in float32, which the replay stores (one reduction per step)."""
-    if not np.abs(rew).max(initial=0.0) <= FLOAT32_MAX:  # also false for NaN
-        world, agent = np.argwhere(~(np.abs(rew) <= FLOAT32_MAX))[0]
-        _not_storable(f"reward of agent {agent}", rew[world, agent], train_step, world)
+    _raise_not_storable(_bad_rewards(rew), train_step)
 
 
 def check_observations(obs_n: Sequence[np.ndarray], train_step: int) -> None:
     """Each agent's observations [E, d_i], stored in float32 as the rewards."""
-    for i, obs in enumerate(obs_n):
-        obs = np.asarray(obs)
-        if obs.size and not np.abs(obs).max() <= FLOAT32_MAX:
-            world, *index = np.argwhere(~(np.abs(obs) <= FLOAT32_MAX))[0]
-            _not_storable(f"observation of agent {i} (entry {index[-1] if index else 0})", obs[(world, *index)],
-                          train_step, world)
+    _raise_not_storable(_bad_observations(obs_n), train_step)
 
 
 def check_step(obs_n: Sequence[np.ndarray], next_obs_n: Sequence[np.ndarray], rew: np.ndarray, train_step: int) -> None:
-    """What one step hands the replay: rewards and both observations (a reset's too)."""
-    check_rewards(rew, train_step)
-    check_observations(obs_n, train_step)
-    check_observations(next_obs_n, train_step)
+    """What one step hands the replay: rewards and both observations (a reset's too). Every value
+    that cannot be stored is named in the one error (a NaN observation often makes the reward NaN)."""
+    if np.abs(rew).max(initial=0.0) <= FLOAT32_MAX and all(
+            np.asarray(o).size == 0 or np.abs(o).max() <= FLOAT32_MAX for o in (*obs_n, *next_obs_n)):
+        return  # the usual case: two reductions per array, nothing else
+    bad = _bad_rewards(rew)
+    for item in _bad_observations(obs_n) + _bad_observations(next_obs_n):
+        if item[0] not in [b[0] for b in bad]:
+            bad.append(item)
+    _raise_not_storable(bad, train_step)
 
 
-def _not_storable(what: str, value, train_step: int, world) -> None:
-    where = f" in world {world}" if world else ""
-    part = what.split(" of ")[0]
-    raise NonFiniteError(f"the scenario's {what} became {value} at step {train_step}{where}, which the replay "
+def _bad_rewards(rew: np.ndarray) -> list:
+    """(what, value, world) of each agent whose reward is not storable (its first world)."""
+    rew = np.asarray(rew)
+    if rew.size == 0 or np.abs(rew).max() <= FLOAT32_MAX:  # also false for NaN
+        return []
+    bad = ~(np.abs(rew) <= FLOAT32_MAX)
+    return [(f"reward of agent {agent}", rew[np.flatnonzero(bad[:, agent])[0], agent],
+             int(np.flatnonzero(bad[:, agent])[0])) for agent in np.flatnonzero(bad.any(axis=0))]
+
+
+def _bad_observations(obs_n: Sequence[np.ndarray]) -> list:
+    """(what, value, world) of each agent whose observation is not storable: its first world, and
+    the entries not storable there."""
+    found = []
+    for i, obs in enumerate(obs_n):
+        obs = np.asarray(obs)
+        if obs.size == 0 or np.abs(obs).max() <= FLOAT32_MAX:
+            continue
+        bad = ~(np.abs(obs) <= FLOAT32_MAX)
+        world = int(np.argwhere(bad)[0][0])
+        entries = np.flatnonzero(bad[world].reshape(-1))
+        shown = ", ".join(str(e) for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
+        label = f"entr{'y' if len(entries) == 1 else 'ies'} {shown}"
+        found.append((f"observation of agent {i} ({label})", obs[world].reshape(-1)[entries[0]], world))
+    return found
+
+
+def _raise_not_storable(bad: list, train_step: int) -> None:
+    if not bad:
+        return
+    worlds = {world for _, _, world in bad}
+    one_world = len(worlds) == 1
+    named = [f"{what} became {value}" + ("" if one_world or not world else f" in world {world}")
+             for what, value, world in bad]
+    where = f" in world {bad[0][2]}" if one_world and bad[0][2] else ""
+    parts = sorted({what.split(" of ")[0] for what, _, _ in bad}, key=["reward", "observation"].index)
+    raise NonFiniteError(f"the scenario's {_and(named)} at step {train_step}{where}, which the replay "
                          f"cannot store (float32: finite, at most {FLOAT32_MAX:.3g} in size); fix the "
-                         f"scenario's {part}")
+                         f"scenario's {' and '.join(parts)}")
+
+
+def _and(items: list) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def check_learner(learner, update_round: int) -> None:

@@ -18,6 +18,8 @@ import sys
 
 import pytest
 
+from maddpg_tf2 import fileio
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "experiments" / "train.py"
 TINY = ["--max-episode-len", "5", "--batch-size", "32", "--buffer-size", "2000", "--save-rate", "10"]
@@ -58,8 +60,7 @@ def own_stderr(err: str):
 
 
 def load(path):
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    return fileio.read_data_pickle(path)  # what a run writes loads as data only (issue 27)
 
 
 def tree_bytes(folder):
@@ -222,7 +223,9 @@ def test_benchmark_every_scenario(scenario, main, capsys, tmp_path):
         assert isinstance(episode, list) and len(episode) == 1
         steps = episode[0]
         assert len(steps) == 5 and all(len(step) == AGENTS[scenario] for step in steps)
-    assert json.loads((tmp_path / "bench" / f"{scenario}_summary.json").read_text())
+    summary = json.loads((tmp_path / "bench" / f"{scenario}_summary.json").read_text())
+    from maddpg_tf2.benchmark_metrics import METRIC_NAMES  # what a sweep's metric: is checked against
+    assert summary["metrics"] and set(summary["metrics"]) <= set(METRIC_NAMES[scenario]), summary["metrics"]
     assert "Finished benchmarking, now saving..." in out and "benchmark summary" in out
 
 

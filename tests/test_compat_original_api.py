@@ -10,6 +10,8 @@ import types
 import numpy as np
 import pytest
 
+from maddpg_tf2 import fileio
+
 DATA = pathlib.Path(__file__).parent / "data"
 
 
@@ -367,13 +369,13 @@ def test_train_script_derived_from_the_original_trains_saves_and_restores(tmp_pa
     lines = [l for l in train.stdout.splitlines() if l.startswith('steps:')]
     assert len(lines) == 5 and 'agent episode reward' in lines[0]
     assert train.stdout.rstrip().endswith('...Finished total of 26 episodes.')
-    assert len(pickle.loads((tmp_path / 'orig_rewards.pkl').read_bytes())) == 5
+    assert len(fileio.read_data_pickle(tmp_path / 'orig_rewards.pkl')) == 5
     assert (tmp_path / 'policy' / '.index').exists()
     bench = subprocess.run([sys.executable, str(script), '--benchmark', '--benchmark-iters', '10', *common],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert bench.returncode == 0, bench.stderr[-3000:]
     assert 'Loading previous state...' in bench.stdout and 'Finished benchmarking' in bench.stdout
-    episodes = pickle.loads((tmp_path / 'orig.pkl').read_bytes())
+    episodes = fileio.read_data_pickle(tmp_path / 'orig.pkl')
     # the original's layout and quirk: the first episode misses its last step (later ones start with it)
     assert [len(episode[0]) for episode in episodes] == [4, 5, 5]
 

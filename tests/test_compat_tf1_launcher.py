@@ -4,10 +4,11 @@ benchmarks through it; names it does not provide stop with one line; other progr
 import json
 import os
 import pathlib
-import pickle
 import subprocess
 import sys
 import textwrap
+
+from maddpg_tf2 import fileio
 
 DATA = pathlib.Path(__file__).parent / "data"
 SCRIPT = DATA / "train_tf1.py"
@@ -64,7 +65,7 @@ def test_tf1_style_train_py_trains_restores_displays_and_benchmarks(tmp_path):
     lines = [l for l in train.stdout.splitlines() if l.startswith("steps:")]
     assert len(lines) == 3 and lines[0].startswith("steps: 45, episodes: 10, mean episode reward: ")
     assert train.stdout.rstrip().endswith("...Finished total of 31 episodes.")
-    assert len(pickle.loads((tmp_path / "learning_curves" / "tf1_rewards.pkl").read_bytes())) == 3
+    assert len(fileio.read_data_pickle(tmp_path / "learning_curves" / "tf1_rewards.pkl")) == 3
     assert (tmp_path / "policy" / ".index").exists() and (tmp_path / "policy" / "checkpoint").exists()
 
     wider = [a if a != "16" else "32" for a in common]
@@ -92,7 +93,7 @@ def test_tf1_style_train_py_trains_restores_displays_and_benchmarks(tmp_path):
     status, out, err = runs["benchmark"]
     assert status == 0, err[-3000:]
     assert "Finished benchmarking, now saving..." in out
-    episodes = pickle.loads((tmp_path / "benchmark_files" / "tf1.pkl").read_bytes())
+    episodes = fileio.read_data_pickle(tmp_path / "benchmark_files" / "tf1.pkl")
     assert [len(episode[0]) for episode in episodes] == [4, 5, 5]  # the original's layout and quirk
 
 

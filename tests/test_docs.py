@@ -5,7 +5,9 @@ docs/getting-started.md marks what is checked with HTML comments (invisible on t
 `<!-- run -->` before a ```bash block: the test runs it, in page order, in one empty folder;
 `<!-- stdout -->` before a ```text block: lines the run block before it prints on stdout, in this
 order (every number in such a line stands for any number: rewards and times vary);
-`<!-- files -->` before a ```text block: paths, relative to that folder, that exist afterwards.
+`<!-- files -->` before a ```text block: paths, relative to that folder, that exist afterwards,
+and every file the run block before it created (a list that leaves out a file the command writes,
+say the checkpoint's weights, fails).
 """
 import os
 import re
@@ -71,8 +73,10 @@ def test_marked_blocks_parse():
 def test_getting_started_blocks_run(tmp_path):
     env = docs_env()
     last_command, last_stdout = None, None
+    before = set()
     for kind, lang, body in marked_blocks(PAGE.read_text(encoding="utf-8")):
         if kind == "run":
+            before = {p for p in tmp_path.rglob("*") if p.is_file()}
             assert lang == "bash", f"a run block must be bash, not {lang}"
             proc = subprocess.run(["bash", "-euo", "pipefail", "-c", body], cwd=tmp_path, env=env,
                                   capture_output=True, text=True, timeout=300)
@@ -83,9 +87,13 @@ def test_getting_started_blocks_run(tmp_path):
             assert last_stdout is not None, "a stdout block before any run block"
             assert_lines_in_order(body, last_stdout, last_command)
         else:
-            for rel in filter(str.strip, body.splitlines()):
-                path = tmp_path / rel.strip()
-                assert path.is_file() and path.stat().st_size > 0, f"`{last_command}` did not write {rel.strip()}"
+            listed = [rel.strip() for rel in body.splitlines() if rel.strip()]
+            for rel in listed:
+                path = tmp_path / rel
+                assert path.is_file() and path.stat().st_size > 0, f"`{last_command}` did not write {rel}"
+            created = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()} - \
+                {p.relative_to(tmp_path).as_posix() for p in before}
+            assert not created - set(listed), f"`{last_command}` also wrote {sorted(created - set(listed))}"
 
 
 def test_guide_builds_strictly(tmp_path):

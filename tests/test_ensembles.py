@@ -237,7 +237,7 @@ def test_ensemble_of_three_trains_checkpoints_restores_benchmarks_and_loads(tmp_
     (["--ensemble-size", "0"], "--ensemble-size must be a whole number in 1..1024"),
     (["--ensemble-size", "2", "--ensemble-member", "2", "--benchmark"], "--ensemble-member must lie in 0..1"),
     (["--ensemble-size", "2", "--ensemble-member", "1"], "--ensemble-member picks the sub-policy that acts in --display or --benchmark"),
-    (["--infer-entropy", "-1"], "--infer-entropy must be a finite number >= 0"),
+    (["--infer-entropy", "-1"], "--infer-entropy must be a number in [0, 100]"),
 ])
 def test_bad_extension_flags_are_one_clear_line(args, message, capsys, tmp_path, monkeypatch):
     from maddpg_tf2.cli import main

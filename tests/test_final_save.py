@@ -35,10 +35,15 @@ def test_end_of_training_saves_the_last_episodes(tmp_path, cli):
     assert name == "ckpt-2" and extra["progress"]["completed"] == 30 and extra["progress"]["train_step"] == 150
     rewards = pickle.loads((tmp_path / "p" / "e_rewards.pkl").read_bytes())
     assert len(rewards) == 1  # curve points stay one per --save-rate episodes
-    # resuming a finished run runs no episode and saves nothing new
+    from maddpg_tf2.checkpoint import completed_episodes
+    assert completed_episodes(tmp_path / "s") == 30 and completed_episodes(tmp_path / "p") is None
+    # resuming a finished run would train nothing: one line saying so (issue 27), nothing saved
     rc, err = cli("--num-episodes", 30, "--restore", *out)
-    assert rc == 0, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc == 2 and len(lines) == 1 and "has completed 30 episodes already and --num-episodes is 30" in lines[0], err
     assert latest_extra(tmp_path / "s")[0] == "ckpt-2"
+    rc, err = cli("--num-episodes", 12, "--restore", *out)  # below what is done: the same line
+    assert rc == 2 and "has completed 30 episodes already and --num-episodes is 12" in err, err
     rc, err = cli("--num-episodes", 35, "--restore", *out)
     assert rc == 0, err
     name, extra = latest_extra(tmp_path / "s")

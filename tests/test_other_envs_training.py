@@ -4,7 +4,6 @@ smoke runs on mpe2, and (slow) learning runs: DDPG on Pendulum-v1, MADDPG on mpe
 import json
 import os
 import pathlib
-import pickle
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from maddpg_tf2 import fileio
 from maddpg_tf2.config import Config
 from maddpg_tf2.distributions import DeterministicBox, SquashedGaussian, make_distribution
 
@@ -135,7 +135,7 @@ def test_gymnasium_box_env_round_trips_through_the_cli(tmp_path, monkeypatch, ca
     assert cli.main([str(a) for a in tiny + out + ["--benchmark", "--benchmark-iters", "60"]]) == 0
     printed = capsys.readouterr().out
     assert "return" in printed and "length" in printed
-    episodes = pickle.loads((tmp_path / "bench" / "pend.pkl").read_bytes())
+    episodes = fileio.read_data_pickle(tmp_path / "bench" / "pend.pkl")
     assert len(episodes) == 4 and all(ep["length"] == 20 for ep in episodes)  # 2 worlds x 2 rounds
     summary = json.loads((tmp_path / "bench" / "pend_summary.json").read_text())
     assert summary["metrics"]["return"]["mean"] == pytest.approx(np.mean([ep["returns"][0] for ep in episodes]))

@@ -134,3 +134,20 @@ def test_far_more_worlds_than_episodes_is_refused(tmp_path):
         "episodes end together, so 39900 would be stepped for nothing; pass --num-envs 100 or fewer, or more "
         "--num-episodes"], r.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_every_number_has_an_upper_bound_that_refuses_absurd_values():
+    """Issue 27: floats without an upper bound took 1e30 silently (--gumbel-temp, --policy-regulariser).
+    Every numeric row has one; its bound itself and the default are accepted, 1e30 is one line."""
+    from maddpg_tf2.ranges import out_of_range
+
+    values = {f: getattr(Config(), f) for f in Config.field_names()}
+    for dest in NUMERIC:
+        r = RANGES[dest]
+        assert r.high is not None, f"{flag_name(dest)} has no upper bound in maddpg_tf2/ranges.py"
+        high = values[r.high] if isinstance(r.high, str) else r.high
+        assert out_of_range(dest, high, values) is None, dest
+        assert out_of_range(dest, values.get(dest), values) is None, f"{dest}'s default is out of its range"
+        absurd = 1e30 if r.kind == "float" else 10**30
+        message = out_of_range(dest, absurd, values)
+        assert message and message.startswith(flag_name(dest) + " must be ") and "\n" not in message, message

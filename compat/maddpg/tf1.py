@@ -119,32 +119,47 @@ class _DisplayDone(BaseException):
 
 
 class _Recorder(object):
-    """The frames env.render('human') drew without a display, up to `limit` (0: none kept)."""
+    """The frames env.render('human') drew without a display, up to `limit` (0: none kept), streamed
+    into the animation at `path` as they come (maddpg_tf2.render.AnimationRecorder), so memory does
+    not grow with --display-frames."""
 
     current = None  # the recorder of the script now running (main may run several in turn)
 
-    def __init__(self, limit):
-        self.limit, self.frames = limit, []
+    def __init__(self, limit, path):
+        self.limit, self.path, self.count, self.animation = limit, path, 0, None
 
     def add(self, env):
         import numpy as np
+        from maddpg_tf2.render import AnimationRecorder
 
         if not self.limit:
             return
         shown = [v.last_frame for v in env.viewers if v is not None and v.last_frame is not None]
         if shown:
-            self.frames.append(np.concatenate(shown, axis=1))  # one viewer per agent: side by side
-        if len(self.frames) >= self.limit:
+            if self.animation is None:
+                self.animation = AnimationRecorder(self.path, fps=10)
+            self.animation.add(np.concatenate(shown, axis=1))  # one viewer per agent: side by side
+            self.animation.commit()
+            self.count += 1
+        if self.count >= self.limit:
             raise _DisplayDone()
 
+    def finish(self):
+        """Put the animation in place (True), or write nothing when no frame came (False)."""
+        return self.animation is not None and self.animation.finish()
 
-def _record_headless_display(limit):
+    def discard(self):
+        if self.animation is not None:
+            self.animation.discard()
+
+
+def _record_headless_display(limit, path):
     """Without a display, env.render('human') frames go to a new recorder (returned), which stops
-    the script once `limit` frames are kept."""
+    the script once `limit` frames are written to `path`."""
     from maddpg_tf2.render import has_display
     from multiagent.environment import MultiAgentEnv
 
-    _Recorder.current = _Recorder(0 if has_display() else limit)
+    _Recorder.current = _Recorder(0 if has_display() else limit, path)
     if not getattr(MultiAgentEnv.render, 'records_headless_frames', False):
         plain = MultiAgentEnv.render
 
@@ -230,16 +245,15 @@ def main(argv=None):
                      'remove its __init__.py to let its modules join this package (its own first), or move it '
                      'off sys.path' % (shadow, script_arg))
     maddpg.refresh_paths()  # a `maddpg/` folder beside the script joins the package
+    recorder = None
     try:
         provide_tf1_names()
-        recorder = _record_headless_display(options.display_frames)
+        recorder = _record_headless_display(options.display_frames, display_file)
         runpy.run_path(script, run_name='__main__')
     except _DisplayDone:
-        from maddpg_tf2.render import save_animation
-
-        save_animation(recorder.frames, display_file, fps=10)
+        recorder.finish()
         print('No display available: wrote %d frames to %s and stopped the script (--display-frames)'
-              % (len(recorder.frames), display_file), flush=True)
+              % (recorder.count, display_file), flush=True)
         return 0
     except user_errors() as e:
         return _fail(e)
@@ -252,6 +266,9 @@ def main(argv=None):
         if not (e.name or '').startswith('tensorflow.'):
             raise
         return _fail(_not_provided('tf.' + e.name[len('tensorflow.'):]))
+    finally:
+        if recorder is not None:
+            recorder.discard()  # the script ended before --display-frames: its temporary file goes
     return 0
 
 

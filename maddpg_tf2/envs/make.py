@@ -107,6 +107,40 @@ class _ScenarioFileEnvBatch(ObjectEnvBatch):
                                    "shapes every step?)", super().step)(act_n)
 
 
+# What the environment calls on a scenario, with the signatures the original's scenarios define.
+SCENARIO_METHODS = {"make_world": "make_world()", "reset_world": "reset_world(world)",
+                    "reward": "reward(agent, world)", "observation": "observation(agent, world)"}
+
+
+def missing_scenario_methods(cls, benchmark: bool = False) -> list:
+    """The methods of SCENARIO_METHODS (and benchmark_data when benchmarking) that a Scenario class
+    lacks; one it inherits unimplemented from multiagent's BaseScenario counts as missing."""
+    names = list(SCENARIO_METHODS) + (["benchmark_data"] if benchmark else [])
+    missing = []
+    for name in names:
+        method = getattr(cls, name, None)
+        inherited = getattr(method, "__qualname__", "") == f"BaseScenario.{name}" and \
+            getattr(method, "__module__", "") == "multiagent.scenario"
+        if not callable(method) or inherited:
+            missing.append(name)
+    return missing
+
+
+def check_scenario_class(path: str, cls, benchmark: bool = False) -> None:
+    """One ScenarioCodeError naming every method the scenario file's class lacks, before it is used."""
+    missing = missing_scenario_methods(cls, benchmark)
+    if not missing:
+        return
+    if missing == ["benchmark_data"]:
+        raise ScenarioCodeError("scenario file %s defines no Scenario.benchmark_data, which --benchmark "
+                                "needs; add it to the scenario, or train/display without --benchmark" % path)
+    wanted = ", ".join(SCENARIO_METHODS.values()) + (" and benchmark_data(agent, world)" if benchmark else "")
+    raise ScenarioCodeError(
+        "scenario file %s: class Scenario has no %s; a scenario defines %s (derive it from "
+        "multiagent.scenario.BaseScenario, as the original's scenarios do, and write each of them)"
+        % (path, missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1], wanted))
+
+
 class _ObjectEnvFactory:
     """Builds one MultiAgentEnv per call from a scenario file, loaded once, as train.py's make_env."""
 
@@ -116,9 +150,7 @@ class _ObjectEnvFactory:
         self.module = scenarios.load(path)
         self.path, self.benchmark = path, benchmark
         self.discrete = not continuous_actions
-        if benchmark and not hasattr(self.module.Scenario, "benchmark_data"):
-            raise ScenarioCodeError("scenario file %s defines no Scenario.benchmark_data, which --benchmark "
-                                    "needs; add it to the scenario, or train/display without --benchmark" % path)
+        check_scenario_class(path, self.module.Scenario, benchmark)
 
     def __call__(self):
         from multiagent.environment import MultiAgentEnv

@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "the same folder to resume")
     p.add_argument("--cpus-per-trial", type=int, default=1, help="cores each trial holds; its TensorFlow "
                    "thread pools follow (intra-op 1 and inter-op C up to 2 cores)")
-    p.add_argument("--max-concurrent", type=int, default=0, help="trials run at once at most (0: as many as "
-                   "the cores allow)")
+    p.add_argument("--max-concurrent", type=int, default=None, help="trials run at once at most (default: as "
+                   "many as the cores allow)")
     p.add_argument("--max-retries", type=int, default=2, help="times a trial whose worker dies is restarted "
                    "from its last checkpoint")
     p.add_argument("--local-cpus", type=int, default=None, help="cores of the local Ray (default: all); "
@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_args(args) -> None:
     if args.cpus_per_trial < 1:
         raise UserError(f"--cpus-per-trial must be at least 1, got {args.cpus_per_trial}")
-    if args.max_concurrent < 0:
-        raise UserError(f"--max-concurrent must be 0 (no limit) or more, got {args.max_concurrent}")
+    if args.max_concurrent is not None and args.max_concurrent < 1:
+        raise UserError(f"--max-concurrent must be at least 1, got {args.max_concurrent}; leave it out to run as "
+                        f"many trials at once as the cores allow")
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     if args.local_cpus is not None and args.local_cpus < args.cpus_per_trial:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from maddpg_tf2 import fileio
 from maddpg_tf2.errors import UserError
 
 TOP_KEYS = ("base", "grid", "seeds", "benchmark", "metric")
@@ -70,7 +71,7 @@ def load(path: str, seeds: Optional[List[int]] = None) -> Sweep:
 
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = fileio.load_yaml(f)  # a key given twice is an error
     except OSError as e:
         raise SweepSpecError(f"cannot read sweep file {path}: {e.strerror}; pass an existing SWEEP.yaml") from None
     except UnicodeDecodeError:
@@ -127,7 +128,22 @@ def from_mapping(data, path: str = "SWEEP.yaml", seeds: Optional[List[int]] = No
     sweep = Sweep(path=path, base=base, grid=grid, seeds=seeds, benchmark=benchmark, metric=metric)
     sweep.trials = expand(sweep)
     _check_trials(sweep)
+    _check_metric(sweep)
     return sweep
+
+
+def _check_metric(sweep: Sweep) -> None:
+    """The metric is one that every trial's benchmark reports (a misspelt name would otherwise show
+    only after every trial has trained)."""
+    if sweep.metric == FINAL_REWARD:
+        return
+    from maddpg_tf2.benchmark_metrics import metric_check
+    from maddpg_tf2.config import Config
+
+    for scenario in dict.fromkeys(str(t.values.get("scenario") or Config().scenario) for t in sweep.trials):
+        problem = metric_check(scenario, sweep.metric)
+        if problem:
+            raise SweepSpecError(f"{sweep.path}: {problem}; fix metric:")
 
 
 _HINTS = {"grid": "add the settings to vary, e.g. grid: {lr: [0.01, 0.001]}",

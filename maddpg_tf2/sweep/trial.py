@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
 import shlex
 import time
 from typing import Dict, List, Optional
@@ -198,6 +197,14 @@ def read_segments(folder: str) -> dict:
         return {}
 
 
+def _trained_in_full(folder: str, argv: List[str]) -> bool:
+    from maddpg_tf2 import checkpoint
+    from maddpg_tf2.cli import parse_config
+
+    done = checkpoint.completed_episodes(os.path.join(folder, "policy"))
+    return done is not None and done >= parse_config(argv).num_episodes
+
+
 def run(spec: dict) -> dict:
     """Train (resuming a checkpoint if one is there), benchmark, write result.json; the result row."""
     folder = trial_dir(spec["out"], spec["name"])
@@ -216,7 +223,8 @@ def run(spec: dict) -> dict:
         if resumed:
             argv.append("--restore")
         with timed_segment(folder, "train", restored=resumed):
-            code = _run_cli(argv, log_path)
+            # killed after its last save but before it was marked trained: its training is done
+            code = 0 if resumed and _trained_in_full(folder, argv) else _run_cli(argv, log_path)
         if code != 0:
             raise RuntimeError(f"maddpg-train exited with {code} in trial {name}; see {log_path}")
         fileio.write_text(trained_path, json.dumps({"resumed": resumed}))
@@ -230,8 +238,7 @@ def run(spec: dict) -> dict:
                 raise RuntimeError(f"maddpg-train --benchmark exited with {code} in trial {name}; see {log_path}")
         with open(summary_path, encoding="utf-8") as f:
             summary = json.load(f)
-    with open(os.path.join(folder, "curves", name + "_rewards.pkl"), "rb") as f:
-        curve = pickle.load(f)
+    curve = fileio.read_data_pickle(os.path.join(folder, "curves", name + "_rewards.pkl"))
     final_reward = float(curve[-1]) if len(curve) else float("nan")
     segments = read_segments(folder)
     if "train" not in segments:  # trained by an earlier version, which kept only the last stretch's time

@@ -222,9 +222,10 @@ def run(spec: dict) -> dict:
         resumed = _has_checkpoint(folder)
         if resumed:
             argv.append("--restore")
+        # killed after its last save but before it was marked trained: its training is done
+        trained_in_full = resumed and _trained_in_full(folder, argv)
         with timed_segment(folder, "train", restored=resumed):
-            # killed after its last save but before it was marked trained: its training is done
-            code = 0 if resumed and _trained_in_full(folder, argv) else _run_cli(argv, log_path)
+            code = 0 if trained_in_full else _run_cli(argv, log_path)
         if code != 0:
             raise RuntimeError(f"maddpg-train exited with {code} in trial {name}; see {log_path}")
         fileio.write_text(trained_path, json.dumps({"resumed": resumed}))

@@ -68,6 +68,9 @@ def model_meta(learner, scenario: Optional[str] = None) -> dict:
             "obs_dims": list(learner.obs_dims), "act_dims": list(learner.act_dims),
             "num_units": int(learner.num_units),
             "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n],
+            # the update rule per agent (maddpg, ddpg, matd3, mmmaddpg): MATD3 checkpoints hold a second critic
+            "rules": list(getattr(learner, "rule_names", None) or
+                          ["ddpg" if q else "maddpg" for q in learner.local_q_n]),
             # actor output sizes: a Box actor's differ between --box-policy deterministic and gaussian
             "param_dims": [int(d.param_size) for d in learner.dists],
             "ensemble_size": learner.ensemble.size if getattr(learner, "ensemble", None) else 1,
@@ -104,6 +107,11 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
     if current.get("infer_policies") and not saved.get("infer_policies"):
         raise CheckpointError(f"checkpoint in {path} was trained without --infer-policies and holds no "
                               f"inferred policies; drop --infer-policies or use another --load-dir")
+    if "rules" in saved and "rules" in current and saved["rules"] != current["rules"]:
+        raise CheckpointError(
+            f"checkpoint in {path} was trained with the rules {saved['rules']} per agent, this run builds "
+            f"{current['rules']}; pass the --good-policy/--adv-policy/--num-adversaries it was trained with, "
+            f"or use another --load-dir")
     for k in keys:
         if k in saved and k in current and saved[k] != current[k]:
             raise CheckpointError(

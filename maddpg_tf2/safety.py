@@ -154,7 +154,7 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     """Bytes a training run takes, by part, before anything is built.
 
     networks: per agent an actor (obs -> param_dims) and a critic (all observations and actions, or
-    its own for ddpg), each held 6 times in float32: online, target, Adam's two slots, the gradient
+    its own for ddpg; two for matd3), each held 6 times in float32: online, target, Adam's two slots, the gradient
     and its clipped copy; K sub-policies of an ensemble and N-1 inferred policies add actors. init: numpy draws
     the largest kernel in float64 once. activations: one update's two hidden layers of B x units,
     kept for the backward pass, in the n + 4 forward passes of an agent's update (critic, target
@@ -171,7 +171,8 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     for i, (o, a, p) in enumerate(zip(obs_dims, act_dims, param_dims)):
         critic_in = o + a if policies[i] == "ddpg" else d_obs + d_act
         actors = config.ensemble_size + ((n - 1) if config.infer_policies else 0)
-        params += actors * mlp_params(o, u, p) + mlp_params(critic_in, u, 1)
+        critics = 2 if policies[i] == "matd3" else 1  # MATD3's twin critic
+        params += actors * mlp_params(o, u, p) + critics * mlp_params(critic_in, u, 1)
     networks = 6 * 4 * params
     init = 8 * max(u * u, (d_obs + d_act) * u)
     agents_at_once = n if config.agent_updates == "simultaneous" else 1

@@ -9,6 +9,7 @@ adversary), fixed weights (8 hidden units) and injected draws (the soft samples'
 smoothing noise's normals): inputs, critic targets, losses and every updated weight. `m3_paper`
 is the released code with its two lines changed to the paper's (the guide shows them).
 """
+import os
 import pathlib
 
 import numpy as np
@@ -367,7 +368,7 @@ def test_simple_learns_with_each_rule(rule, tmp_path):
         [sys.executable, str(train), "--scenario", "simple", "--good-policy", rule, "--num-episodes", "1200",
          "--save-rate", "100", "--batch-size", "128", "--num-envs", "16", "--seed", "0", "--quiet",
          "--exp-name", "learn", "--save-dir", str(tmp_path / "save"), "--plots-dir", str(tmp_path / "plots")],
-        cwd=tmp_path, env=dict(__import__("os").environ, TF_CPP_MIN_LOG_LEVEL="2"), capture_output=True, text=True,
+        cwd=tmp_path, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), capture_output=True, text=True,
         timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     with open(tmp_path / "plots" / "learn_rewards.pkl", "rb") as f:

@@ -107,17 +107,18 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
     if current.get("infer_policies") and not saved.get("infer_policies"):
         raise CheckpointError(f"checkpoint in {path} was trained without --infer-policies and holds no "
                               f"inferred policies; drop --infer-policies or use another --load-dir")
-    if "rules" in saved and "rules" in current and saved["rules"] != current["rules"]:
-        raise CheckpointError(
-            f"checkpoint in {path} was trained with the rules {saved['rules']} per agent, this run builds "
-            f"{current['rules']}; pass the --good-policy/--adv-policy/--num-adversaries it was trained with, "
-            f"or use another --load-dir")
     for k in keys:
         if k in saved and k in current and saved[k] != current[k]:
             raise CheckpointError(
                 f"checkpoint in {path} does not fit this model ({k} differs).\n"
                 f"  checkpoint: {_describe(saved)}\n  this run:   {_describe(current)}\n"
                 f"Load it with the scenario, --num-units and --box-policy it was trained with, or use another --load-dir.")
+    # After the model's shape: a checkpoint of another scenario is named as such first.
+    if "rules" in saved and "rules" in current and saved["rules"] != current["rules"]:
+        raise CheckpointError(
+            f"checkpoint in {path} was trained with the rules {saved['rules']} per agent, this run builds "
+            f"{current['rules']}; pass the --good-policy/--adv-policy/--num-adversaries it was trained with, "
+            f"or use another --load-dir")
 
 
 def detect_format(directory: str) -> Optional[str]:

@@ -37,6 +37,8 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
     if saved is None:
         return None
     keys = [k for k in ("scenario", "obs_dims", "act_dims", "num_units", "critics") if saved.get(k) != current.get(k)]
+    if "rules" in saved and saved["rules"] != current.get("rules", saved["rules"]):
+        keys.append("rules")  # e.g. a matd3 run over a maddpg checkpoint (older checkpoints do not say)
     if not keys:
         return "same"
     if overwrite:
@@ -44,7 +46,7 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
     raise UserError(
         f"--save-dir {os.path.abspath(save_dir)} holds a trained checkpoint of another configuration "
         f"({keys[0]} differs: scenario {saved.get('scenario')!r}, num_units {saved.get('num_units')}, critics "
-        f"{saved.get('critics')}) that this run would replace; pass another --save-dir to keep it, "
+        f"{saved.get('critics')}, rules {saved.get('rules')}) that this run would replace; pass another --save-dir to keep it, "
         f"or --overwrite to replace it")
 
 

@@ -303,6 +303,12 @@ def test_learner_holds_one_rule_per_agent_and_checkpoints_the_twin(tmp_path):
     plain = Learner(c.replace(adv_policy="maddpg", good_policy="maddpg"), obs_dims, list(env.action_space_n))
     with pytest.raises(checkpoint.CheckpointError, match="rules"):
         checkpoint.restore(str(tmp_path), plain, scenario="simple_adversary")
+    # a fresh run of other rules does not replace it unless told to
+    from maddpg_tf2.errors import UserError
+    from maddpg_tf2.safety import check_overwrite
+    assert check_overwrite(str(tmp_path), checkpoint.model_meta(other, "simple_adversary"), False, False) == "same"
+    with pytest.raises(UserError, match="rules differs"):
+        check_overwrite(str(tmp_path), checkpoint.model_meta(plain, "simple_adversary"), False, False)
 
 
 @pytest.mark.parametrize("argv, expected", [
@@ -326,16 +332,16 @@ def test_bad_policy_is_an_alias_of_adv_policy():
 
 
 def test_matd3_seeded_resume_is_bit_for_bit(tmp_path, monkeypatch):
-    # The twin critics, their Adam and the delay counter are checkpointed: 20 episodes in one run and
-    # 10 + 10 resumed give the same learning curve (updates every 20 transitions, so both halves learn).
+    # The twin critics, their Adam and the delay counter are checkpointed: 12 episodes in one run and
+    # 8 + 4 resumed give the same learning curve (updates every 5 transitions, so both parts learn).
     from maddpg_tf2.cli import main
     monkeypatch.chdir(tmp_path)
     tiny = ["--scenario", "simple_adversary", "--num-adversaries", "1", "--good-policy", "matd3", "--adv-policy",
             "mmmaddpg", "--use-critic-noise", "--policy-update-rate", "3", "--max-episode-len", "5",
-            "--batch-size", "16", "--buffer-size", "400", "--save-rate", "5", "--learning-starts", "32",
-            "--update-every", "10", "--quiet", "--num-envs", "1", "--seed", "3", "--save-replay", "--exp-name", "run"]
+            "--batch-size", "8", "--buffer-size", "400", "--save-rate", "4", "--learning-starts", "16",
+            "--update-every", "5", "--quiet", "--num-envs", "1", "--seed", "3", "--save-replay", "--exp-name", "run"]
     curves = []
-    for name, steps in (("a", [20]), ("b", [10, 20])):
+    for name, steps in (("a", [12]), ("b", [8, 12])):
         for k, episodes in enumerate(steps):
             folders = ["--save-dir", str(tmp_path / name / "save"), "--plots-dir", str(tmp_path / name / "plots")]
             assert main(tiny + folders + ["--num-episodes", str(episodes)] + (["--restore"] if k else [])) == 0

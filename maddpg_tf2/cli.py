@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-episodes", type=int, default=d.num_episodes, help="training stops after this many episodes")
     p.add_argument("--num-adversaries", type=int, default=d.num_adversaries, help="the first k agents use --adv-policy")
     p.add_argument("--good-policy", type=str, default=d.good_policy, choices=POLICIES, help="maddpg (centralised critic), ddpg (local critic), matd3 (twin critics, delayed actor) or mmmaddpg (M3DDPG) for the other agents")
-    p.add_argument("--adv-policy", "--bad-policy", dest="adv_policy", type=str, default=d.adv_policy, choices=POLICIES, help="the rule of the first --num-adversaries agents (--bad-policy: M3DDPG's spelling)")
+    p.add_argument("--adv-policy", "--bad-policy", dest="adv_policy", type=str, default=d.adv_policy, choices=POLICIES, help="the rule of the first --num-adversaries agents (the second spelling is M3DDPG's train.py's)")
     # Core training parameters
     p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate of actors and critics")
     p.add_argument("--gamma", type=float, default=d.gamma, help="discount")
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("--action-noise-clip", type=float, default=d.action_noise_clip, help="MATD3: the smoothing noise is clipped to [-clip, clip]")
     fam.add_argument("--adv-eps", type=float, default=d.adv_eps, help="M3DDPG: perturbation step against opponents")
     fam.add_argument("--adv-eps-s", type=float, default=d.adv_eps_s, help="M3DDPG: perturbation step against teammates")
-    fam.add_argument("--m3ddpg-released", action="store_true", default=d.m3ddpg_released, help="M3DDPG as its released code computes it (actor loss unperturbed, every other agent perturbed by --adv-eps), not the paper's")
+    fam.add_argument("--m3ddpg-released", action="store_true", default=d.m3ddpg_released, help="M3DDPG as its released code computes it (actor loss unperturbed, every other agent perturbed by the opponents' eps), not the paper's")
     dist = p.add_argument_group("training across machines (Ray)")
     dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
     dist.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster that explorers or coded learners join (auto or host:port; default: start a local Ray)")

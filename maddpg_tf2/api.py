@@ -173,7 +173,7 @@ def load(path: str, scenario: Optional[str] = None, num_units: Optional[int] = N
     if num_units is None:
         num_units = int((meta or {}).get("num_units", 64))
     if meta and meta.get("critics") and None in (num_adversaries, good_policy, adv_policy):
-        k, adv, good = policies_from_critics(meta["critics"])
+        k, adv, good = policies_from_critics(meta.get("rules") or meta["critics"])
         num_adversaries = k if num_adversaries is None else num_adversaries
         adv_policy, good_policy = adv_policy or adv, good_policy or good
     recorded = meta or {}

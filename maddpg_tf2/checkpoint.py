@@ -68,6 +68,9 @@ def model_meta(learner, scenario: Optional[str] = None) -> dict:
             "obs_dims": list(learner.obs_dims), "act_dims": list(learner.act_dims),
             "num_units": int(learner.num_units),
             "critics": ["ddpg" if q else "maddpg" for q in learner.local_q_n],
+            # the update rule per agent (maddpg, ddpg, matd3, mmmaddpg): MATD3 checkpoints hold a second critic
+            "rules": list(getattr(learner, "rule_names", None) or
+                          ["ddpg" if q else "maddpg" for q in learner.local_q_n]),
             # actor output sizes: a Box actor's differ between --box-policy deterministic and gaussian
             "param_dims": [int(d.param_size) for d in learner.dists],
             "ensemble_size": learner.ensemble.size if getattr(learner, "ensemble", None) else 1,
@@ -110,6 +113,12 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
                 f"checkpoint in {path} does not fit this model ({k} differs).\n"
                 f"  checkpoint: {_describe(saved)}\n  this run:   {_describe(current)}\n"
                 f"Load it with the scenario, --num-units and --box-policy it was trained with, or use another --load-dir.")
+    # After the model's shape: a checkpoint of another scenario is named as such first.
+    if "rules" in saved and "rules" in current and saved["rules"] != current["rules"]:
+        raise CheckpointError(
+            f"checkpoint in {path} was trained with the rules {saved['rules']} per agent, this run builds "
+            f"{current['rules']}; pass the --good-policy/--adv-policy/--num-adversaries it was trained with, "
+            f"or use another --load-dir")
 
 
 def detect_format(directory: str) -> Optional[str]:

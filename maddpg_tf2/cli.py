@@ -19,7 +19,7 @@ from maddpg_tf2.errors import UsageError
 from maddpg_tf2.ranges import RANGES, describe, out_of_range, parse_number
 
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
-POLICIES = ("maddpg", "ddpg")
+POLICIES = ("maddpg", "ddpg", "matd3", "mmmaddpg")
 CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
 BOX_POLICIES = ("deterministic", "gaussian")  # distributions.BOX_POLICIES (not imported: it loads TensorFlow)
 
@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-episode-len", type=int, default=d.max_episode_len, help="steps per episode (time limit)")
     p.add_argument("--num-episodes", type=int, default=d.num_episodes, help="training stops after this many episodes")
     p.add_argument("--num-adversaries", type=int, default=d.num_adversaries, help="the first k agents use --adv-policy")
-    p.add_argument("--good-policy", type=str, default=d.good_policy, choices=POLICIES, help="maddpg (centralised critic) or ddpg (local critic) for the other agents")
-    p.add_argument("--adv-policy", type=str, default=d.adv_policy, choices=POLICIES, help="maddpg or ddpg for the first --num-adversaries agents")
+    p.add_argument("--good-policy", type=str, default=d.good_policy, choices=POLICIES, help="maddpg (centralised critic), ddpg (local critic), matd3 (twin critics, delayed actor) or mmmaddpg (M3DDPG) for the other agents")
+    p.add_argument("--adv-policy", "--bad-policy", dest="adv_policy", type=str, default=d.adv_policy, choices=POLICIES, help="the rule of the first --num-adversaries agents (the second spelling is M3DDPG's train.py's)")
     # Core training parameters
     p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate of actors and critics")
     p.add_argument("--gamma", type=float, default=d.gamma, help="discount")
@@ -86,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
     new.add_argument("--agent-updates", type=str, default=d.agent_updates, choices=("sequential", "simultaneous"), help="agents updated one after another (original) or all from the pre-round weights in one batched step")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
+    fam = p.add_argument_group("the MADDPG family: matd3 and mmmaddpg agents (--good-policy / --adv-policy)")
+    fam.add_argument("--policy-update-rate", type=int, default=d.policy_update_rate, help="MATD3: actor and targets updated once per this many critic updates")
+    fam.add_argument("--use-critic-noise", action="store_true", default=d.use_critic_noise, help="MATD3: clipped noise on every agent's next action in the critic target")
+    fam.add_argument("--use-critic-noise-self", action="store_true", default=d.use_critic_noise_self, help="MATD3: clipped noise on the agent's own next action only")
+    fam.add_argument("--critic-action-noise-stddev", type=float, default=d.critic_action_noise_stddev, help="MATD3: std of the target-policy smoothing noise")
+    fam.add_argument("--action-noise-clip", type=float, default=d.action_noise_clip, help="MATD3: the smoothing noise is clipped to [-clip, clip]")
+    fam.add_argument("--adv-eps", type=float, default=d.adv_eps, help="M3DDPG: perturbation step against opponents")
+    fam.add_argument("--adv-eps-s", type=float, default=d.adv_eps_s, help="M3DDPG: perturbation step against teammates")
+    fam.add_argument("--m3ddpg-released", action="store_true", default=d.m3ddpg_released, help="M3DDPG as its released code computes it (actor loss unperturbed, every other agent perturbed by the opponents' eps), not the paper's")
     dist = p.add_argument_group("training across machines (Ray)")
     dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
     dist.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster that explorers or coded learners join (auto or host:port; default: start a local Ray)")
@@ -177,7 +186,8 @@ def config_values(data: dict, where: str, parser=None) -> dict:
     values = {}
     for key, value in data.items():
         dest = str(key).replace("-", "_").lstrip("_")
-        dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau", "env": "scenario"}.get(dest, dest)
+        dest = {"gradient_clip": "grad_clip", "soft_update_size": "tau", "env": "scenario",
+                 "bad_policy": "adv_policy"}.get(dest, dest)
         if dest not in known:
             raise UsageError(f"{where}: unknown key '{key}'; keys are the flag names, e.g. 'batch-size' or 'batch_size'")
         if dest in values:
@@ -289,6 +299,7 @@ def validate(c: Config) -> None:
         flag = "--ensemble-size" if c.ensemble_size > 1 else "--coded-scheme"
         raise UsageError(f"--explorers cannot be combined with {flag} yet; drop one of the two")
     _validate_coded(c)
+    _validate_family(c)
     if c.agent_updates not in ("sequential", "simultaneous"):
         raise UsageError(f"--agent-updates must be sequential or simultaneous, got {c.agent_updates!r}")
     if c.agent_updates == "simultaneous" and (c.ensemble_size > 1 or c.infer_policies):
@@ -328,6 +339,24 @@ def _validate_replay(c: Config) -> None:
             f"{many} steps {worlds} worlds for only --num-episodes {c.num_episodes}: all worlds' first episodes "
             f"end together, so {worlds - c.num_episodes} would be stepped for nothing; pass --num-envs "
             f"{max(1, c.num_episodes // max(1, c.explorers))} or fewer, or more --num-episodes")
+
+def _validate_family(c: Config) -> None:
+    """matd3 / mmmaddpg agents: the combinations their rules do not cover yet, each in one line."""
+    used = sorted({p for p in (c.good_policy, c.adv_policy if c.num_adversaries else c.good_policy)
+                   if p in ("matd3", "mmmaddpg")})
+    if not used:
+        return
+    which = "/".join(used)
+    for flag, on in (("--agent-updates simultaneous", c.agent_updates == "simultaneous"),
+                     ("--coded-scheme", bool(c.coded_scheme)), ("--ensemble-size", c.ensemble_size > 1),
+                     ("--infer-policies", c.infer_policies)):
+        if on:
+            raise UsageError(f"--good-policy/--adv-policy {which} cannot be combined with {flag} yet (that mode "
+                             f"updates the plain MADDPG networks); use maddpg/ddpg with it, or drop it")
+    if c.use_critic_noise and c.use_critic_noise_self:
+        raise UsageError("--use-critic-noise (every agent's next action) and --use-critic-noise-self (the "
+                         "agent's own) exclude each other; pass one")
+
 
 def _validate_coded(c: Config) -> None:
     if not c.coded_scheme:

@@ -27,7 +27,9 @@ class Config:
     num_adversaries: int = 0
     """The first k policy agents use `adv_policy`."""
     good_policy: str = "maddpg"
-    """`maddpg` (centralised critic) or `ddpg` (critic sees own observation and action only)."""
+    """`maddpg` (centralised critic), `ddpg` (critic sees own observation and action only), `matd3`
+    (twin centralised critics, delayed actor; maddpg_tf2/matd3.py) or `mmmaddpg` (M3DDPG's minimax
+    critic target and actor loss; maddpg_tf2/m3ddpg.py)."""
     adv_policy: str = "maddpg"
     """Policy type of the first `num_adversaries` agents."""
 
@@ -85,6 +87,25 @@ class Config:
     """Weight lambda of the entropy term of the approximations' loss (the paper's 1e-3)."""
     infer_target_action: str = "sample"
     """How an approximate target policy acts in the critic target: `sample` or `mode` (no sampling)."""
+
+    # --- the MADDPG family (maddpg_tf2/matd3.py, maddpg_tf2/m3ddpg.py): used by matd3 / mmmaddpg agents ---
+    policy_update_rate: int = 2
+    """MATD3: the actor and all targets are updated once per this many critic updates (the authors' 2)."""
+    use_critic_noise: bool = False
+    """MATD3: clipped Gaussian noise on every agent's next action in the critic target (target-policy smoothing)."""
+    use_critic_noise_self: bool = False
+    """MATD3: the same noise on the updated agent's own next action only."""
+    critic_action_noise_stddev: float = 0.2
+    """MATD3: standard deviation of the target-policy smoothing noise."""
+    action_noise_clip: float = 0.5
+    """MATD3: the smoothing noise is clipped to [-clip, clip]."""
+    adv_eps: float = 1e-3
+    """M3DDPG: step of the worst-case perturbation of opponents' actions."""
+    adv_eps_s: float = 1e-5
+    """M3DDPG: step of the worst-case perturbation of teammates' actions."""
+    m3ddpg_released: bool = False
+    """M3DDPG as dadadidodi/m3ddpg's released code computes it: the actor loss on the unperturbed Q
+    and every other agent perturbed by adv_eps in the critic target (off: the paper's algorithm)."""
 
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"
@@ -202,7 +223,7 @@ class Config:
         return self.batch_size * self.max_episode_len
 
     def agent_policies(self, n_agents: int) -> list:
-        """maddpg/ddpg per agent, as the original: the first num_adversaries use adv_policy."""
+        """The rule per agent (maddpg, ddpg, matd3, mmmaddpg), as the original: the first num_adversaries use adv_policy."""
         return [self.adv_policy if i < self.num_adversaries else self.good_policy for i in range(n_agents)]
 
     def replace(self, **changes) -> "Config":

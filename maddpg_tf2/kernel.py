@@ -412,14 +412,33 @@ def critic_step(i: int, agents: Sequence[AgentNets], batch_i: dict, next_act_n, 
         obs_all, next_obs_all = joint(batch_i, "obs", "obs_n"), joint(batch_i, "next_obs", "next_obs_n")
     next_q = q_value(me.target_critic, critic_input(i, batch_i["next_obs_n"], next_act_n, me.local_q, next_obs_all))
     y = tf.stop_gradient(critic_target(rew_used, done, next_q, hp.gamma))
-    critic_vars = net_vars(me.critic)
+    x = critic_input(i, batch_i["obs_n"], batch_i["act_n"], me.local_q, obs_all)
+    q_loss = fit_critic(me.critic, me.critic_opt, x, y, hp.grad_clip)
+    return q_loss, y, next_q, obs_all
+
+
+def fit_critic(critic, optimizer, x, y, grad_clip):
+    """One clipped Adam step of `critic` towards the fixed targets y (the regression half of `critic_step`).
+
+    Update rules with more than one critic (maddpg_tf2.matd3) call it once per critic.
+
+    Args:
+        critic: The critic network.
+        optimizer: Its `Adam`.
+        x: The critic's input [B, critic_in_dim].
+        y: Targets [B] (held constant).
+        grad_clip: Per-variable gradient norm bound (None: no clipping).
+
+    Returns:
+        The critic loss before the step.
+    """
+    critic_vars = net_vars(critic)
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(critic_vars)
-        q = q_value(me.critic, critic_input(i, batch_i["obs_n"], batch_i["act_n"], me.local_q, obs_all))
-        q_loss = critic_loss(q, y)
-    grads = clip_per_variable(tape.gradient(q_loss, critic_vars), hp.grad_clip)
-    me.critic_opt.apply(grads, critic_vars)
-    return q_loss, y, next_q, obs_all
+        q_loss = critic_loss(q_value(critic, x), y)
+    grads = clip_per_variable(tape.gradient(q_loss, critic_vars), grad_clip)
+    optimizer.apply(grads, critic_vars)
+    return q_loss
 
 
 def actor_step(i: int, me: AgentNets, policy, obs_n, act_n, obs_all, hp: UpdateSettings, next_seed: Callable,

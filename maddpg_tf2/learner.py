@@ -7,7 +7,11 @@ The rules build on maddpg_tf2.kernel and know nothing of each other or of this m
   same-shaped agents stacked (maddpg_tf2.simultaneous);
 - policy ensembles (`ensemble_size` > 1, maddpg_tf2.ensembles) and inferred policies
   (`infer_policies`, maddpg_tf2.inference), which extend the sequential turn of each agent.
-A new rule is one module on the kernel plus its line here (docs/contributing.md).
+Each agent holds one rule (teams mix them): `RULES` maps `--good-policy` / `--adv-policy` names to
+rule classes (maddpg and ddpg: the original's turn; matd3: maddpg_tf2.matd3; mmmaddpg:
+maddpg_tf2.m3ddpg). A rule class takes (i, agents, config, make_net, rng), builds its own extra
+state, and offers `update_agent(i, agents, batch_i, hp, next_seed, temperature, next_act_n)` and
+`trackables()`. A new rule is one module on the kernel plus its line in `RULES` (docs/contributing.md).
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from maddpg_tf2.config import Config
 from maddpg_tf2.distributions import make_distribution
 from maddpg_tf2.ensembles import make_ensembles
 from maddpg_tf2.inference import make_inference
+from maddpg_tf2.m3ddpg import M3DDPGRule
+from maddpg_tf2.matd3 import MATD3Rule
 from maddpg_tf2.kernel import (AgentNets, UpdateSettings, agent_batch_from_joint, batch_for_agent, critic_input,
                                net_vars, q_value)
 from maddpg_tf2.seeding import tf_generator
@@ -50,6 +56,25 @@ def make_estimator_for(config: Config):
     from maddpg_tf2.estimators import make_estimator
     return make_estimator(config.gradient_estimator, temperature=config.gumbel_temp,
                           rao_k=config.rao_k, gst_gap=config.gst_gap)
+
+
+class MADDPGRule:
+    """The original's turn (maddpg_tf2.sequential) for a maddpg or ddpg agent; no extra state."""
+
+    name = "maddpg"
+
+    def __init__(self, i, agents, config, make_net=None, rng=None):
+        pass
+
+    def update_agent(self, i, agents, batch_i, hp, next_seed, temperature=None, next_act_n=None):
+        return update_agent(i, agents, batch_i, hp, next_seed, temperature, next_act_n=next_act_n)
+
+    def trackables(self) -> Dict[str, tf.Module]:
+        return {}
+
+
+# The learner's picker: --good-policy / --adv-policy name -> the rule class an agent holds.
+RULES = {"maddpg": MADDPGRule, "ddpg": MADDPGRule, "matd3": MATD3Rule, "mmmaddpg": M3DDPGRule}
 
 
 # ----------------------------------------------------------------------------- all agents
@@ -83,6 +108,10 @@ class Learner(tf.Module):
             self.agents.append(AgentNets(i, self.dists[i], self.obs_dims[i], critic_in, config.num_units,
                                          config.actor_learning_rate, config.critic_learning_rate,
                                          self.local_q_n[i], config.target_init, init_rng, make_net))
+        # Each agent's rule builds its extra state after every agent's own networks (a maddpg run's
+        # weights for a seed do not depend on which rules exist).
+        self.rule_names = list(config.agent_policies(n))
+        self.rules = [RULES[name](i, self.agents, config, make_net, init_rng) for i, name in enumerate(self.rule_names)]
         self.ensemble = make_ensembles(self, config, make_net, init_rng)  # None at ensemble_size 1
         self.inference = make_inference(self, config, make_net, init_rng)  # None unless infer_policies
         self.settings = UpdateSettings.from_config(config)
@@ -132,7 +161,7 @@ class Learner(tf.Module):
         metrics, next_act_n = {}, None
         if self.inference is not None:
             metrics, next_act_n = self.inference.step(i, batch_i, self.settings, self._next_seed, temperature)
-        update = self.ensemble.update_agent if self.ensemble is not None else update_agent
+        update = self.ensemble.update_agent if self.ensemble is not None else self.rules[i].update_agent
         metrics.update(update(i, self.agents, batch_i, self.settings, self._next_seed, temperature,
                               next_act_n=next_act_n))
         return metrics
@@ -144,8 +173,10 @@ class Learner(tf.Module):
         return self.agents[j].actor(obs_j)
 
     def extra_trackables(self) -> Dict[str, tf.Module]:
-        """Checkpointed beside the agents: sub-policies 1..K-1 and the inferred policies."""
+        """Checkpointed beside the agents: the rules' own state, sub-policies 1..K-1 and the inferred policies."""
         out = {}
+        for rule in self.rules:  # e.g. MATD3's second critic and its target
+            out.update(rule.trackables())
         for part in (self.ensemble, self.inference):
             if part is not None:
                 out.update(part.trackables())

@@ -88,6 +88,10 @@ RANGES = {
     "grad_clip": _float(None, CLIP_MAX, optional=True, why="<= 0: off"),
     "tau": _float(0, 1, low_open=True), "standardise_rewards": SWITCH, "warmup_episodes": _int(0),
     "train_repeats": _int(1),
+    # the MADDPG family
+    "policy_update_rate": _int(1), "use_critic_noise": SWITCH, "use_critic_noise_self": SWITCH,
+    "critic_action_noise_stddev": _float(0), "action_noise_clip": _float(0), "adv_eps": _float(0),
+    "adv_eps_s": _float(0), "m3ddpg_released": SWITCH,
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
     "action_noise": _float(0, 10.0, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "

@@ -37,6 +37,8 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
     if saved is None:
         return None
     keys = [k for k in ("scenario", "obs_dims", "act_dims", "num_units", "critics") if saved.get(k) != current.get(k)]
+    if "rules" in saved and saved["rules"] != current.get("rules", saved["rules"]):
+        keys.append("rules")  # e.g. a matd3 run over a maddpg checkpoint (older checkpoints do not say)
     if not keys:
         return "same"
     if overwrite:
@@ -44,7 +46,7 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
     raise UserError(
         f"--save-dir {os.path.abspath(save_dir)} holds a trained checkpoint of another configuration "
         f"({keys[0]} differs: scenario {saved.get('scenario')!r}, num_units {saved.get('num_units')}, critics "
-        f"{saved.get('critics')}) that this run would replace; pass another --save-dir to keep it, "
+        f"{saved.get('critics')}, rules {saved.get('rules')}) that this run would replace; pass another --save-dir to keep it, "
         f"or --overwrite to replace it")
 
 
@@ -190,7 +192,7 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     """Bytes a training run takes, by part, before anything is built.
 
     networks: per agent an actor (obs -> param_dims) and a critic (all observations and actions, or
-    its own for ddpg), each held 6 times in float32: online, target, Adam's two slots, the gradient
+    its own for ddpg; two for matd3), each held 6 times in float32: online, target, Adam's two slots, the gradient
     and its clipped copy; K sub-policies of an ensemble and N-1 inferred policies add actors. init: numpy draws
     the largest kernel in float64 once. activations: one update's two hidden layers of B x units,
     kept for the backward pass, in the n + 4 forward passes of an agent's update (critic, target
@@ -207,7 +209,8 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     for i, (o, a, p) in enumerate(zip(obs_dims, act_dims, param_dims)):
         critic_in = o + a if policies[i] == "ddpg" else d_obs + d_act
         actors = config.ensemble_size + ((n - 1) if config.infer_policies else 0)
-        params += actors * mlp_params(o, u, p) + mlp_params(critic_in, u, 1)
+        critics = 2 if policies[i] == "matd3" else 1  # MATD3's twin critic
+        params += actors * mlp_params(o, u, p) + critics * mlp_params(critic_in, u, 1)
     networks = 6 * 4 * params
     init = 8 * max(u * u, (d_obs + d_act) * u)
     agents_at_once = n if config.agent_updates == "simultaneous" else 1

@@ -29,7 +29,7 @@ def team_config(config: Config, path: str) -> Config:
     if not meta or not meta.get("critics"):
         raise UserError(f"--adversaries-from {path}: no maddpg_tf2 checkpoint with its description (meta.json) "
                         f"there; pass the --save-dir of a training run of this project")
-    k, adv, good = policies_from_critics(meta["critics"])
+    k, adv, good = policies_from_critics(meta.get("rules") or meta["critics"])
     size = int(meta.get("ensemble_size", 1))
     member = config.ensemble_member if config.ensemble_member is not None and config.ensemble_member < size \
         else None

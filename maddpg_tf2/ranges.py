@@ -20,6 +20,7 @@ LR_MAX = 1.0  # Adam moves each weight by about lr per step
 WEIGHT_MAX = 100.0  # loss weights whose published values are 1e-3
 TEMPERATURE_MAX = 100.0  # a softmax over logits of a few units is uniform long before
 CLIP_MAX = 1e6  # a gradient norm never reached: use <= 0 to switch clipping off
+NOISE_MAX = 10.0  # actions live in [-1, 1] (or a softmax of a few units): noise this large drowns them
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,13 @@ RANGES = {
     "train_repeats": _int(1),
     # the MADDPG family
     "policy_update_rate": _int(1), "use_critic_noise": SWITCH, "use_critic_noise_self": SWITCH,
-    "critic_action_noise_stddev": _float(0), "action_noise_clip": _float(0), "adv_eps": _float(0),
-    "adv_eps_s": _float(0), "m3ddpg_released": SWITCH,
+    "critic_action_noise_stddev": _float(0, NOISE_MAX, why="a noise scale on actions"),
+    "action_noise_clip": _float(0, NOISE_MAX, why="a bound on noise added to actions"),
+    "adv_eps": _float(0, NOISE_MAX, why="a perturbation's size on actions"),
+    "adv_eps_s": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "m3ddpg_released": SWITCH,
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
-    "action_noise": _float(0, 10.0, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "
+    "action_noise": _float(0, NOISE_MAX, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "
                                                     "than the replay holds would never see most of them"),
     "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),
 }

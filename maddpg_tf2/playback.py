@@ -106,6 +106,8 @@ def benchmark(config: Config) -> int:
     print(benchmark_metrics.format_table(summary), flush=True)
     print(f"Benchmark data: {path} ({len(episodes)} episodes of up to {config.max_episode_len} steps)\n"
           f"Summary: {summary_path}", flush=True)
+    from maddpg_tf2.tracking import track_outputs
+    track_outputs(config, exp_name, "benchmark", summary=summary, files=[summary_path])
     return 0
 
 
@@ -191,5 +193,8 @@ def _write_frames(config: Config, frames, episodes: int, interrupted: bool) -> s
     what = f"{episodes} episode{'' if episodes == 1 else 's'} ({len(frames)} frames) to {path}"
     if not interrupted:
         print(f"No display available: wrote {what}", flush=True)
+        from maddpg_tf2.agents import exp_name_for
+        from maddpg_tf2.tracking import track_outputs
+        track_outputs(config, exp_name_for(config), "display", files=[path])
     return f"interrupted; wrote the {what}"
 

@@ -237,6 +237,8 @@ class WandbRun:
             kwargs["dir"] = folder
         if parent and parent.get("group"):
             kwargs["group"] = parent["group"]
+        if previous.get("id"):
+            _not_in_the_same_second(folder, previous["id"])
         self.run = wandb.init(**kwargs)
         self.resumed = bool(previous.get("id"))
         self.project, self.dir = kwargs["project"], folder or os.path.dirname(os.path.dirname(
@@ -273,6 +275,21 @@ class WandbRun:
 
     def finish(self, status: str) -> None:
         self.run.finish(exit_code={"ok": 0, "failed": 1, "killed": 130}[status])
+
+
+def _not_in_the_same_second(folder: Optional[str], run_id: str) -> None:
+    """W&B names a run's local folder <mode>-run-<local time to the second>-<id>: a resumed run started
+    in the second an earlier invocation of it started (a --benchmark right after training) would
+    write over that invocation's log. Wait for the next second then."""
+    import glob
+    import time
+
+    base = os.path.join(folder or os.environ.get("WANDB_DIR") or os.getcwd(), "wandb")
+    for _ in range(3):
+        stamp = time.strftime("%Y%m%d_%H%M%S")
+        if not glob.glob(os.path.join(glob.escape(base), f"*run-{stamp}-{run_id}")):
+            return
+        time.sleep(1.0)
 
 
 OPENERS: Dict[str, Callable] = {"mlflow": MlflowRun, "wandb": WandbRun}
@@ -346,12 +363,16 @@ class RunTracker:
                 opener = OPENERS[backend]
                 self._backends[backend] = opener(project, name, previous.get(backend), sweep.get(backend), tags)
             self._guard(backend, "starting a run", start)
+        started = before.get("params") if continue_runs else None
         for backend, run in list(self._backends.items()):
-            self._guard(backend, "logging the config", lambda run=run: self._log_params(run, sweep.get("params")))
+            self._guard(backend, "logging the config",
+                        lambda run=run: self._log_params(run, sweep.get("params"), started or {}))
         if write_to and self._backends:
             runs = dict(here.get("runs", {}))
             runs.update({b: r.ids() for b, r in self._backends.items()})
             data = dict(here, runs=runs)
+            # the params the runs started with: a resumed W&B offline run cannot fetch its config
+            data["params"] = started or {k: str(v) for k, v in self._params(sweep.get("params")).items()}
             if sweep:
                 data["sweep"] = sweep
             try:
@@ -364,12 +385,18 @@ class RunTracker:
             notice(f"--track {backend}: {'continuing' if run.resumed else 'started'} run {name} "
                    f"({(run.ids().get('run_id') or run.ids().get('id'))}) in {where}")
 
-    def _log_params(self, run, extra: Optional[dict]) -> None:
+    def _params(self, extra: Optional[dict]) -> Dict[str, object]:
         params = params_of(self.config)
         params.update(extra or {})
-        existing = run.existing_params()
+        return params
+
+    def _log_params(self, run, extra: Optional[dict], started: Dict[str, str]) -> None:
+        params = self._params(extra)
+        existing = run.existing_params() if run.resumed else {}
+        if run.resumed and not existing:
+            existing = started  # what tracking.json recorded at the run's start
         new = {k: v for k, v in params.items() if k not in existing}
-        if new:
+        if new and not (run.resumed and not existing):  # a resumed run whose params are unknown keeps them
             run.log_params(new)
         # A resumed run's params stay those it started with; what this invocation (a --restore, a
         # --benchmark) sets differently is kept as tags.

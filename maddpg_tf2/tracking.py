@@ -99,7 +99,8 @@ def write_run_file(folder: str, data: dict) -> None:
     fileio.write_text(os.path.join(folder, RUN_FILE), json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """'Type: the first line of the message', at most 300 characters: what a note says of an error."""
     text = str(error).strip()
     line = text.splitlines()[0] if text else ""
     return f"{type(error).__name__}: {line}"[:300] if line else type(error).__name__
@@ -325,7 +326,7 @@ class RunTracker:
             fn()
             return True
         except Exception as e:  # a tracker never stops training: note it once, go on without it
-            notice(f"--track {backend}: {what} failed ({_first_line(e)}); the run goes on without "
+            notice(f"--track {backend}: {what} failed ({first_line(e)}); the run goes on without "
                    f"{_NAMES[backend]}")
             self._backends.pop(backend, None)
             return False
@@ -378,7 +379,7 @@ class RunTracker:
             try:
                 write_run_file(write_to, data)
             except OSError as e:
-                notice(f"--track: cannot write {os.path.join(write_to, RUN_FILE)} ({_first_line(e)}); a --restore "
+                notice(f"--track: cannot write {os.path.join(write_to, RUN_FILE)} ({first_line(e)}); a --restore "
                        f"will start new tracker runs")
         for backend, run in self._backends.items():
             where = run.ids().get("tracking_uri") or run.ids().get("dir")

@@ -125,12 +125,18 @@ def artifacts(client, run_id, path=None):
         yield from (artifacts(client, run_id, a.path) if a.is_dir else [a.path])
 
 
-def wandb_records(run_dir):
-    """The records of an offline run's .wandb log, as W&B's own reader prints them."""
-    r = subprocess.run([sys.executable, "-m", "wandb", "leet", "inspect", "--json", str(run_dir)],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+def wandb_records_of(run_dirs):
+    """{folder: the records of its offline run's .wandb log}, as W&B's own reader prints them (the
+    readers run side by side)."""
+    procs = {d: subprocess.Popen([sys.executable, "-m", "wandb", "leet", "inspect", "--json", str(d)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in run_dirs}
+    out = {}
+    for d, p in procs.items():
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        out[d] = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    return out
+
 
 
 def wandb_run_dirs(tmp, run_id):
@@ -186,7 +192,8 @@ def test_wandb_offline_run_has_the_config_the_curve_with_its_steps_and_the_files
     tmp, _, ids, _ = tracked_run
     folders = wandb_run_dirs(tmp, ids["wandb"]["id"])
     assert len(folders) == 4  # train, --restore, --benchmark, --display: one run id
-    records = [r for folder in folders for r in wandb_records(folder)]
+    by_folder = wandb_records_of(folders)
+    records = [r for folder in folders for r in by_folder[folder]]
     run = next(r["run"] for r in records if r["type"] == "run")
     assert run["display_name"] == "run_s3" and run["project"] == "simple"
     config = {}
@@ -279,19 +286,55 @@ def test_sweep_trials_are_one_wandb_group_with_a_sweep_run(tracked_sweep):
     tmp, code, _, parent = tracked_sweep
     group = parent["wandb"]["group"]
     runs = {}
-    for folder in (tmp / "wandb").glob("offline-run-*"):
-        run = next(r["run"] for r in wandb_records(folder) if r["type"] == "run")
+    by_folder = wandb_records_of(sorted((tmp / "wandb").glob("offline-run-*")))
+    for records in by_folder.values():
+        run = next(r["run"] for r in records if r["type"] == "run")
         if run.get("run_group") == group:
             runs.setdefault(run["display_name"], set()).add(run["run_id"])
     assert set(runs) == {"lr-0.01_s0", "lr-0.01_s1", "two-sweep"}
     assert all(len(ids) == 1 for ids in runs.values())
     summary_run = next(iter(runs["two-sweep"]))
-    records = [r for f in wandb_run_dirs(tmp, summary_run) for r in wandb_records(f)]
+    records = [r for f in wandb_run_dirs(tmp, summary_run) for r in by_folder[f]]
     summary = {}
     for r in records:
         if r["type"] == "summary":
             summary.update(r["summary"].get("update") or {})
     assert summary["lr-0.01/n"] == 2 and "lr-0.01/iqm_low" in summary
+
+
+def test_a_resumed_trial_and_a_rerun_sweep_continue_their_runs(tracked_sweep):
+    """A trial that lost its result (as a killed worker leaves it) resumes from its checkpoint with
+    --restore, into the same tracker runs; the rerun sweep continues its parent run."""
+    from maddpg_tf2.distributed import runtime
+    from maddpg_tf2.sweep import command, runner, trial
+
+    tmp, _, _, parent = tracked_sweep
+    folder = tmp / "sweep" / "trials" / "lr-0.01_s0"
+    before = json.loads((folder / "policy" / tracking.RUN_FILE).read_text())["runs"]
+    (folder / "result.json").unlink()
+    (folder / "trained.json").unlink()
+
+    def serial(out, sweep, todo, *args):
+        for t in todo:
+            trial.run(trial.payload(out, sweep, t))
+        return "done"
+
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
+        mp.setattr(runner, "run_trials", serial)
+        mp.setattr(runtime, "connect", lambda *a, **k: None)
+        code = command.main([str(tmp / "two.yaml"), "--out", str(tmp / "sweep"), "--track", "mlflow", "--track", "wandb"])
+    assert code == 0, err.getvalue()
+    log = (folder / "train.log").read_text()
+    assert "--restore" in log.splitlines()[-1] or "--restore" in log
+    assert f"--track mlflow: continuing run lr-0.01_s0 ({before['mlflow']['run_id']})" in log
+    assert f"--track wandb: continuing run lr-0.01_s0 ({before['wandb']['id']})" in log
+    again = json.loads((tmp / "sweep" / tracking.RUN_FILE).read_text())["parent"]
+    assert again["mlflow"]["run_id"] == parent["mlflow"]["run_id"] and again["wandb"]["group"] == parent["wandb"]["group"]
+    client = mlflow_client(tmp)
+    children = client.search_runs([parent["mlflow"]["experiment_id"]],
+                                  filter_string=f"tags.mlflow.parentRunId = '{parent['mlflow']['run_id']}'")
+    assert len(children) == 2
 
 
 # ----------------------------------------------------------------------------- failures
@@ -457,6 +500,6 @@ def test_sweep_on_ray_tracks_every_trial_under_the_parent(tmp_path):
     top = client.get_run(parent["mlflow"]["run_id"])
     assert "lr-0.01/iqm" in top.data.metrics
     groups = set()
-    for folder in (tmp_path / "wandb").glob("offline-run-*"):
-        groups.add(next(rec["run"] for rec in wandb_records(folder) if rec["type"] == "run").get("run_group"))
+    for records in wandb_records_of(sorted((tmp_path / "wandb").glob("offline-run-*"))).values():
+        groups.add(next(rec["run"] for rec in records if rec["type"] == "run").get("run_group"))
     assert groups == {parent["wandb"]["group"]}

@@ -46,14 +46,9 @@ def _guard(backend: str, what: str, fn, context: dict) -> None:
     try:
         fn()
     except Exception as e:  # the sweep goes on without this tracker
-        _say(f"note: --track {backend}: {what} failed ({_line(e)}); "
+        _say(f"note: --track {backend}: {what} failed ({tracking.first_line(e)}); "
              f"the sweep goes on without it")
         context.pop(backend, None)
-
-
-def _line(e: BaseException) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0]}"[:300] if text else type(e).__name__
 
 
 def sweep_params(sweep) -> Dict[str, str]:
@@ -79,9 +74,7 @@ def start(out: str, sweep, backends: List[str], project: str) -> dict:
                 run.log_params({k: v for k, v in sweep_params(sweep).items() if k not in run.existing_params()})
                 context["mlflow"] = dict(run.ids(), parent_run=run)
             _guard("mlflow", "starting the sweep's parent run", open_mlflow, context)
-        else:
-            import wandb  # noqa: F401  (checked installed; a W&B group needs no run until the end)
-
+        else:  # a W&B group needs no run of its own until the sweep's estimates are in
             group = previous.get("group") or f"{stem}-{secrets.token_hex(3)}"
             folder = previous.get("dir") or os.path.abspath(os.environ.get("WANDB_DIR") or os.getcwd())
             context["wandb"] = {"group": group, "dir": folder, "project": project, "id": previous.get("id")}

@@ -35,12 +35,15 @@ setup(
         "pettingzoo": ["pettingzoo>=1.24", "mpe2>=0.0.1"],
         "gymnasium": ["gymnasium[classic-control]>=0.29"],
         "tensorboard": ["tensorboard>=2.16"],
+        # --track mlflow / --track wandb (maddpg_tf2/tracking.py)
+        "tracking": ["mlflow>=3.0", "wandb>=0.31"],
         # The guide (mkdocs.yml, docs/): `mkdocs serve` to read it, `mkdocs build --strict` in CI.
         "docs": DOCS,
         # The test extra brings every optional part (and gym, to test the spaces against it; the docs
         # tools, to build the guide strictly), so that CI tests them all.
         "test": ["pytest>=7.0", "imageio-ffmpeg>=0.4", "ray[tune]>=2.9", "pettingzoo>=1.24", "mpe2>=0.0.1",
-                 "gymnasium[classic-control]>=0.29", "gym>=0.26", "psutil>=5.9"] + DOCS,
+                 "gymnasium[classic-control]>=0.29", "gym>=0.26", "psutil>=5.9", "mlflow>=3.0",
+                 "wandb>=0.31"] + DOCS,
     },
     entry_points={
         "console_scripts": [

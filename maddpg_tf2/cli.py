@@ -21,6 +21,7 @@ from maddpg_tf2.ranges import RANGES, describe, out_of_range, parse_number
 ESTIMATORS = ("gumbel", "stgs", "grmck", "gst", "tags")
 POLICIES = ("maddpg", "ddpg", "matd3", "mmmaddpg")
 CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
+TRACKERS = ("mlflow", "wandb")  # tracking.BACKENDS
 BOX_POLICIES = ("deterministic", "gaussian")  # distributions.BOX_POLICIES (not imported: it loads TensorFlow)
 
 
@@ -136,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     envs.add_argument("--action-noise", type=float, default=d.action_noise, help="deterministic Box actors: exploration noise std, fraction of half the action range")
     envs.add_argument("--update-every", type=int, default=d.update_every, help="one update round per this many collected transitions (original: 100)")
     envs.add_argument("--learning-starts", type=int, default=d.learning_starts, help="transitions stored before updates start (default: batch size * max episode length)")
+    track = p.add_argument_group("experiment tracking (MLflow, Weights & Biases)")
+    track.add_argument("--track", action="append", choices=TRACKERS, default=None, help="also log the run to this tracker (give twice for both): params, the TensorBoard scalars, benchmark summaries, plots and animations")
+    track.add_argument("--track-project", type=str, default=d.track_project, help="MLflow experiment / W&B project (default: the scenario's name)")
+    track.add_argument("--track-checkpoints", action="store_true", default=d.track_checkpoints, help="tracked runs also store the latest checkpoint's weights")
     for action in p._actions:  # numbers parse through the range table, so a non-number names the range
         if action.dest in RANGES and RANGES[action.dest].kind in ("int", "float"):
             action.type = parse_number(action.dest)
@@ -204,6 +209,11 @@ def _yaml_value(source, key, value, action):
         if not isinstance(value, bool):
             raise UsageError(f"{where} is a switch and takes true or false, got {value!r}")
         return value
+    if action.dest == "track":  # a name or a list of names
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names or any(n not in action.choices for n in names):
+            raise UsageError(f"{where} must be one of {', '.join(action.choices)} or a list of them, got {value!r}")
+        return list(names)
     if value is None:
         if action.default is None:
             return None
@@ -306,6 +316,7 @@ def validate(c: Config) -> None:
         flag = "--ensemble-size" if c.ensemble_size > 1 else "--infer-policies"
         raise UsageError(f"--agent-updates simultaneous cannot be combined with {flag} yet (the batched step "
                          f"updates the plain per-agent networks); use --agent-updates sequential with it")
+    _validate_tracking(c)
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
@@ -356,6 +367,16 @@ def _validate_family(c: Config) -> None:
     if c.use_critic_noise and c.use_critic_noise_self:
         raise UsageError("--use-critic-noise (every agent's next action) and --use-critic-noise-self (the "
                          "agent's own) exclude each other; pass one")
+
+
+def _validate_tracking(c: Config) -> None:
+    if not c.track:
+        if c.track_project is not None or c.track_checkpoints:
+            flag = "--track-project" if c.track_project is not None else "--track-checkpoints"
+            raise UsageError(f"{flag} needs --track mlflow or --track wandb; add one, or drop {flag}")
+        return
+    from maddpg_tf2.tracking import check_installed
+    check_installed(c.track)  # one line naming the extra, before anything starts
 
 
 def _validate_coded(c: Config) -> None:

@@ -208,6 +208,20 @@ class Config:
     round_timeout: float = 10.0
     """Seconds a coded round waits for decodable answers before re-sending the missing work."""
 
+    # --- experiment tracking (maddpg_tf2/tracking.py) ---
+    track: tuple = ()
+    """Experiment trackers that get the run beside TensorBoard: `mlflow`, `wandb` or both (empty: none)."""
+    track_project: Optional[str] = None
+    """MLflow experiment / W&B project of tracked runs; None: the scenario's short name."""
+    track_checkpoints: bool = False
+    """Tracked runs also store the latest checkpoint's weights (not only the checkpoint folder's path)."""
+
+    def __post_init__(self):
+        # --track may come as None (argparse), a name (YAML) or a list: one tuple of distinct names.
+        track = self.track
+        track = [] if track is None else [track] if isinstance(track, str) else list(track)
+        self.track = tuple(dict.fromkeys(track))
+
     @property
     def actor_learning_rate(self) -> float:
         return self.lr if self.actor_lr is None else self.actor_lr

@@ -68,5 +68,7 @@ def benchmark_returns(config, env, policy, exp_name: str) -> int:
     benchmark_metrics.write_summary_json(summary_path, summary)
     print(benchmark_metrics.format_table(summary), flush=True)
     print(f"Benchmark data: {path}\nSummary: {summary_path}", flush=True)
+    from maddpg_tf2.tracking import track_outputs
+    track_outputs(config, exp_name, "benchmark", summary=summary, files=[summary_path])
     env.close()
     return 0

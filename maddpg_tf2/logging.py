@@ -2,7 +2,8 @@
 
 One `RunLogger` per run writes to every sink (principle 9): the original's stdout lines (kept
 byte-for-byte), a tqdm bar on stderr, the learning-curve pickles in the original's structure, a CSV
-and PNG of the curve, and namespaced scalars (`loss/critic_0`) to TensorBoard and a long-format CSV.
+and PNG of the curve, and namespaced scalars (`loss/critic_0`) to TensorBoard, a long-format CSV and,
+with `--track`, the experiment trackers (maddpg_tf2/tracking.py).
 Every file is written whole and atomically, so a crash never leaves a truncated output.
 """
 from __future__ import annotations
@@ -43,11 +44,13 @@ class RunLogger:
 
     num_adversaries: None prints the per-agent rewards whenever `save_line` is given them; an int
     follows the original's rule (printed only when > 0) while the curves still record them.
+    track: the run's Config when it names trackers (`--track`): they become one more sink of the
+    scalars, and get the curve plot (maddpg_tf2/tracking.py).
     """
 
     def __init__(self, plots_dir, exp_name: str, n_agents: int, save_rate: int,
                  total_episodes: int, tensorboard_dir=None, quiet: bool = False,
-                 stdout=None, num_adversaries: Optional[int] = None):
+                 stdout=None, num_adversaries: Optional[int] = None, track=None):
         self.plots_dir = os.fspath(plots_dir)
         self.exp_name = exp_name
         self.n_agents = int(n_agents)
@@ -67,6 +70,10 @@ class RunLogger:
 
         self._metric_rows: List[tuple] = []  # (step, name, value), long format: new names welcome
         self._tb_writer = None
+        self._tracker = None
+        if track is not None and track.track:
+            from maddpg_tf2.tracking import RunTracker
+            self._tracker = RunTracker(track, mode="train", exp_name=lambda: self.exp_name)
         self._bar = None
         self._bar_episodes = 0
         self._t0 = time.time()
@@ -199,6 +206,8 @@ class RunLogger:
         episodes = [row[0] for row in self._rows()]
         plot_curves({self.exp_name: self.final_ep_rewards}, self.save_rate, out,
                     title=self.exp_name, episodes={self.exp_name: episodes})
+        if self._tracker is not None:
+            self._tracker.artifact(out, "curves")
         return out
 
     # ---------------------------------------------------------------- scalars
@@ -210,6 +219,8 @@ class RunLogger:
             self._metric_rows.append((step, name, value))
         if self.tensorboard_dir is not None:
             self._write_tensorboard(clean, step)
+        if self._tracker is not None:
+            self._tracker.scalars(clean, step)
 
     def _write_tensorboard(self, metrics: Dict[str, float], step: int) -> None:
         import tensorflow as tf  # late: importing TF costs seconds and most runs need no TB
@@ -246,6 +257,8 @@ class RunLogger:
             self._tb_writer.flush()
             self._tb_writer.close()
             self._tb_writer = None
+        if self._tracker is not None:
+            self._tracker.close()
 
     def __enter__(self):
         return self

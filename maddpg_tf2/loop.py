@@ -214,7 +214,7 @@ class Trainer:
         self.progress = Progress(recent_agent_rewards=[[] for _ in range(self.env.n)])
         self.logger = RunLogger(config.plots_dir, self.exp_name, self.env.n, config.save_rate,
                                 config.num_episodes, tensorboard_dir=config.tensorboard_dir,
-                                quiet=config.quiet, num_adversaries=config.num_adversaries)
+                                quiet=config.quiet, num_adversaries=config.num_adversaries, track=config)
         self.save_dir = config.save_dir
         self.last_metrics = {}
         self._saved_at = None  # episodes completed at this run's latest save

@@ -107,6 +107,8 @@ def benchmark(config: Config) -> int:
     print(benchmark_metrics.format_table(summary), flush=True)
     print(f"Benchmark data: {path} ({len(episodes)} episodes of up to {config.max_episode_len} steps)\n"
           f"Summary: {summary_path}", flush=True)
+    from maddpg_tf2.tracking import track_outputs
+    track_outputs(config, exp_name, "benchmark", summary=summary, files=[summary_path])
     return 0
 
 
@@ -176,6 +178,10 @@ def display(config: Config) -> int:
             recorder = None
             if stop["signal"] is None:
                 print(f"No display available: {'wrote ' + what if wrote else 'no episode recorded'}", flush=True)
+                if wrote:
+                    from maddpg_tf2.agents import exp_name_for
+                    from maddpg_tf2.tracking import track_outputs
+                    track_outputs(config, exp_name_for(config), "display", files=[path])
             else:
                 text = f"interrupted; wrote the {what}" if wrote else "interrupted; no whole episode recorded; nothing written"
     except KeyboardInterrupt:  # a second Ctrl-C: stop now, write nothing

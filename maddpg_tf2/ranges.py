@@ -100,6 +100,8 @@ RANGES = {
     "action_noise": _float(0, NOISE_MAX, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "
                                                     "than the replay holds would never see most of them"),
     "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),
+    # experiment tracking
+    "track": CHOICE, "track_project": TEXT, "track_checkpoints": SWITCH,
 }
 
 

@@ -205,7 +205,7 @@ def _in(module: str, *prefixes: str) -> bool:
 GROUND = ["maddpg_tf2.errors", "maddpg_tf2.notes", "maddpg_tf2.config", "maddpg_tf2.fileio", "maddpg_tf2.replay",
           "maddpg_tf2.checkpoint", "maddpg_tf2.logging", "maddpg_tf2.seeding", "maddpg_tf2.quiet_import",
           "maddpg_tf2.tf_threads", "maddpg_tf2.episode_snapshot", "maddpg_tf2.plot",
-          "maddpg_tf2.stop_signals"]
+          "maddpg_tf2.stop_signals", "maddpg_tf2.tracking"]
 KERNEL = ["maddpg_tf2.kernel", "maddpg_tf2.networks", "maddpg_tf2.distributions", "maddpg_tf2.estimators"]
 UPDATE_RULES = ["maddpg_tf2.sequential", "maddpg_tf2.simultaneous", "maddpg_tf2.ensembles", "maddpg_tf2.inference"]
 LEARNING = KERNEL + UPDATE_RULES + ["maddpg_tf2.learner", "maddpg_tf2.loop", "maddpg_tf2.collectors",

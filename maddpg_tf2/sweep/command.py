@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "ignored with --ray-address")
     p.add_argument("--seeds", default=None, help="comma-separated seeds (e.g. 0,1,2) instead of the file's "
                    "seeds: list")
+    p.add_argument("--track", action="append", choices=("mlflow", "wandb"), default=None, help="track every "
+                   "trial as its own run, grouped by the sweep (an MLflow parent run, a W&B group); give twice for both")
+    p.add_argument("--track-project", default=None, help="MLflow experiment / W&B project (default: the scenario's name)")
     return p
 
 
@@ -73,8 +76,12 @@ def sweep_main(args) -> int:
         trial.check_same_settings(trial.trial_dir(out, t.name), sweep, t)
     todo = [t for t in sweep.trials if not trial.is_finished(out, t.name)]
     resumed = [t for t in todo if os.path.isfile(os.path.join(trial.trial_dir(out, t.name), "policy", "meta.json"))]
+    tracked = _start_tracking(args, out, sweep)
     for t in todo:
         trial.write_inputs(trial.trial_dir(out, t.name), sweep, t, args.cpus_per_trial)
+    if tracked:
+        from maddpg_tf2.sweep import track
+        track.seed_trials(out, todo, tracked)  # after write_inputs: a trial folder is never unrecorded
     runner.say(f"{len(sweep.trials)} trials ({len(sweep.trials) // len(sweep.seeds)} grid points x "
                f"{len(sweep.seeds)} seeds): {len(sweep.trials) - len(todo)} finished already, {len(todo)} to run"
                + (f" ({len(resumed)} resumed from their checkpoints)" if resumed else "") + f"; output in {out}")
@@ -90,6 +97,9 @@ def sweep_main(args) -> int:
         finally:
             runtime.shutdown()
     results = report.write(out, sweep)
+    if tracked:
+        from maddpg_tf2.sweep import track
+        track.finish(out, sweep, tracked, results, outcome)
     left = len(sweep.trials) - len(results)
     if outcome == "interrupted":
         runner.say(f"stopped: {len(results)} of {len(sweep.trials)} trials finished and kept; rerun the same "
@@ -105,6 +115,22 @@ def sweep_main(args) -> int:
     runner.say(f"all {len(results)} trials finished; {os.path.join(out, 'results.csv')} and "
                f"{os.path.join(out, 'report.md')}")
     return 0
+
+
+def _start_tracking(args, out: str, sweep) -> dict:
+    """--track: the parent run / group opened, every trial's config.yaml to get --track."""
+    if not args.track:
+        if args.track_project:
+            raise UserError("--track-project needs --track mlflow or --track wandb; add one, or drop it")
+        return {}
+    from maddpg_tf2.sweep import track
+    from maddpg_tf2.tracking import check_installed
+
+    backends = list(dict.fromkeys(args.track))
+    check_installed(backends)
+    project = args.track_project or track.default_project(sweep)
+    sweep.track_values = track.values(backends, project)
+    return track.start(out, sweep, backends, project)
 
 
 def main(argv=None) -> int:

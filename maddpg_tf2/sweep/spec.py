@@ -29,7 +29,9 @@ OWNED = {"seed": "seeds:", "save_dir": "the trial folder", "load_dir": "the tria
          "restore": "the sweep (it resumes unfinished trials itself)", "benchmark": "the benchmark: section",
          "display": "nothing (a sweep trains)", "save_replay": "the sweep (always on, so resumes are exact)",
          "quiet": "the sweep (always on)", "overwrite": "nothing (a trial never replaces another's checkpoint)",
-         "display_episodes": "nothing (a sweep trains)", "display_file": "nothing (a sweep trains)"}
+         "display_episodes": "nothing (a sweep trains)", "display_file": "nothing (a sweep trains)",
+         "track": "maddpg-sweep --track (each trial a run, grouped under the sweep)",
+         "track_project": "maddpg-sweep --track-project"}
 # Keys a benchmark: section may hold (how to evaluate; the network shapes come from base/grid).
 BENCHMARK_KEYS = ("benchmark_iters", "benchmark_deterministic", "num_envs", "ensemble_member",
                   "adversaries_from", "max_episode_len", "intra_op_threads", "inter_op_threads")
@@ -58,6 +60,8 @@ class Sweep:
     benchmark: Optional[Dict[str, object]]
     metric: str
     trials: List[Trial] = field(default_factory=list)
+    # maddpg-sweep --track: keys every trial's config.yaml gets, not part of what makes a trial itself
+    track_values: Dict[str, object] = field(default_factory=dict)
 
     @property
     def grid_keys(self) -> List[str]:

@@ -93,7 +93,7 @@ def check_trial(sweep, trial) -> Optional[str]:
 
 def write_inputs(folder: str, sweep, trial, cpus: int) -> None:
     """config.yaml, benchmark.yaml and commands.txt of a trial (rewritten only when they change)."""
-    values = trial_values(trial.values, cpus)
+    values = {**trial_values(trial.values, cpus), **sweep.track_values}
     files = {"config.yaml": _yaml_text(values)}
     commands = ["maddpg-train " + " ".join(shlex.quote(a) for a in train_argv(folder, trial.name, trial.seed))]
     if sweep.benchmark is not None:

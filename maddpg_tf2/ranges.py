@@ -78,6 +78,7 @@ RANGES = {
     "train_repeats": _int(1),
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
+    "parameter_sharing": CHOICE,
     "action_noise": _float(0), "update_every": _int(1, "buffer_size", why="a round per more transitions "
                                                     "than the replay holds would never see most of them"),
     "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),

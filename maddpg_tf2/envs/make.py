@@ -138,6 +138,12 @@ class _ObjectEnvFactory:
 
 def make_env_for(config, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
                  render: bool = False) -> BatchedEnv:
-    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode)."""
-    return make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
-                    continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)
+    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode,
+    and with --parameter-sharing team the one-hot team index in the members' observations)."""
+    env = make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
+                   continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)
+    if getattr(config, "parameter_sharing", "none") == "team":
+        from maddpg_tf2.envs.agent_index import AgentIndexEnv
+
+        env = AgentIndexEnv(env, config.agent_policies(env.n))  # team members observe their one-hot index
+    return env

@@ -112,3 +112,13 @@ def test_bad_counts_are_one_line(name, kwargs, expected):
     with pytest.raises(ScenarioError) as err:
         make_env(name, env_kwargs=kwargs)
     assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_pettingzoo_export_takes_counts():
+    from pettingzoo.test import parallel_api_test
+
+    from maddpg_tf2.envs.pettingzoo_export import pettingzoo_env
+
+    env = pettingzoo_env("simple_spread", N=5)
+    assert len(env.possible_agents) == 5 and env.observation_space("agent_0").shape == (30,)
+    parallel_api_test(env, num_cycles=10)

@@ -167,3 +167,20 @@ def test_combinations_that_cannot_share_are_one_line(main, tmp_path, flag):
     rc, _, err = main("--num-episodes", 1, *RUN, *flag, *_out(tmp_path, "x"))
     lines = [l for l in err.splitlines() if l.strip()]
     assert rc == 2 and len(lines) == 1 and f"--parameter-sharing team cannot be combined with {flag[0]}" in lines[0]
+
+
+def test_yaml_config_and_sweep_spec_carry_counts_and_sharing(tmp_path):
+    from maddpg_tf2.cli import parse_config
+    from maddpg_tf2.sweep import spec
+
+    path = tmp_path / "run.yaml"
+    path.write_text("scenario: simple_spread\nenv-kwargs: {N: 6}\nparameter-sharing: team\n")
+    c = parse_config(["--config", str(path)])
+    assert c.env_kwargs == {"N": 6} and c.parameter_sharing == "team"
+    path = tmp_path / "sweep.yaml"
+    path.write_text("base: {scenario: simple_spread, env-kwargs: {N: 6}, max-episode-len: 5, batch-size: 32, "
+                    "buffer-size: 2000, num-episodes: 20}\ngrid: {parameter-sharing: [none, team]}\nseeds: [0]\n"
+                    "metric: final_reward\n")
+    trials = spec.load(str(path)).trials
+    assert [t.values["parameter_sharing"] for t in trials] == ["none", "team"]
+    assert all(t.values["env_kwargs"] == {"N": 6} for t in trials)

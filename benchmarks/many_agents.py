@@ -182,6 +182,9 @@ def plot(results, path):
                                 "peak RSS, GiB (replay of 25,000)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ns = sorted({x["N"] for x in rows})
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.minorticks_off()
         ax.set_xlabel("N agents (simple_spread)")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)

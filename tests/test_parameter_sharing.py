@@ -142,6 +142,8 @@ def test_cli_trains_resumes_bit_for_bit_benchmarks_and_displays(main, tmp_path):
     assert rc == 0, err
     rc, _, err = main("--num-episodes", 40, "--restore", *RUN, *_out(tmp_path, "part"))
     assert rc == 0, err
+    names = [n for n, _ in tf.train.list_variables(tf.train.latest_checkpoint(str(tmp_path / "full")))]
+    assert any(n.startswith("agent_0/") for n in names) and not any(n.startswith("agent_1/") for n in names)
     load = lambda name: pickle.loads((tmp_path / "plots" / name).read_bytes())
     assert load("part_rewards.pkl") == load("full_rewards.pkl") and len(load("full_rewards.pkl")) == 4
     assert load("part_agrewards.pkl") == load("full_agrewards.pkl")

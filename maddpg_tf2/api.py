@@ -18,7 +18,9 @@ class Agents:
 
     Every method takes obs_n (and act_n) as a list over agents of arrays [B, d_i] (a batch) or [d_i]
     (one observation per agent, e.g. straight from `MultiAgentEnv.reset()`); results follow the input:
-    [B, ...] for a batch, unbatched for a single observation.
+    [B, ...] for a batch, unbatched for a single observation. Agents trained with
+    `--parameter-sharing team` expect each team member's one-hot index after its observation
+    (`learner.obs_dims`; maddpg_tf2.envs.agent_index.AgentIndexEnv appends it).
 
     Policy ensembles: `members` is the sub-policy every agent acts with (the same for every row of
     obs_n); `new_episode()` draws them anew, one per agent uniformly, as training does at every

@@ -122,3 +122,14 @@ def test_pettingzoo_export_takes_counts():
     env = pettingzoo_env("simple_spread", N=5)
     assert len(env.possible_agents) == 5 and env.observation_space("agent_0").shape == (30,)
     parallel_api_test(env, num_cycles=10)
+
+
+def test_cli_bad_count_is_one_line_before_tensorflow(tmp_path, capsys, monkeypatch):
+    from maddpg_tf2.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    rc = main(["--scenario", "simple_spread", "--env-kwargs", '{"N": 0}', "--save-dir", str(tmp_path / "s"),
+               "--plots-dir", str(tmp_path / "p"), "--quiet"])
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
+    assert rc == 2 and len(lines) == 1, lines
+    assert "scenario simple_spread: N=0 is not a whole number >= 1; its --env-kwargs keywords: N (default 3)" in lines[0]

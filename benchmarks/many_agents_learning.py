@@ -5,6 +5,7 @@ pairs, occupied landmarks). Writes a JSON of the curves and figures and a plot b
 
     flock /tmp/heavy.lock python3 benchmarks/many_agents_learning.py --episodes 6000 --seeds 0 1 2 \
         --json benchmarks/many_agents_learning.json
+    python3 benchmarks/many_agents_learning.py --lock /tmp/heavy.lock ...   # the lock per run instead
 """
 from __future__ import annotations
 
@@ -23,10 +24,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIGURES = ("landmark_min_dist_sum_final", "collisions_per_episode_pairs", "occupied_landmarks_final")
 
 
+LOCK = None  # --lock: each training or benchmark process takes this file lock (heavy jobs take turns)
+
+
 def _train(args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "compat")]))
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "experiments", "train.py")] + [str(a) for a in args],
+    lock = ["flock", LOCK] if LOCK else []
+    r = subprocess.run(lock + [sys.executable, os.path.join(ROOT, "experiments", "train.py")] + [str(a) for a in args],
                        cwd=cwd, env=env, capture_output=True, text=True)
     if r.returncode:
         raise SystemExit(r.stderr)
@@ -76,7 +81,10 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--benchmark-iters", type=int, default=10_000, help="benchmark steps (400 episodes of 25)")
     p.add_argument("--json", default="benchmarks/many_agents_learning.json")
+    p.add_argument("--lock", default=None, help="a file each run takes with flock (a shared machine's heavy lock)")
     a = p.parse_args(argv)
+    global LOCK
+    LOCK = a.lock
     results = {"command": "python3 benchmarks/many_agents_learning.py " + " ".join(argv or sys.argv[1:]),
                "N": a.n, "episodes": a.episodes, "save_rate": 1000, "runs": {"none": {}, "team": {}}}
     with tempfile.TemporaryDirectory() as work:

@@ -50,7 +50,7 @@ class AgentIndexEnv(BatchedEnv):
             raise AttributeError(name)
         return getattr(self.env, name)
 
-    def _with_index(self, obs_n, rows=None) -> List[np.ndarray]:
+    def _with_index(self, obs_n) -> List[np.ndarray]:
         out = []
         for o, index in zip(obs_n, self._index):
             if index is None:

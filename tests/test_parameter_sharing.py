@@ -32,6 +32,12 @@ def test_members_observe_their_one_hot_index():
     assert [s.shape[0] for s in env.observation_space_n] == [19, 19, 19, 14]
     obs = env.reset()
     assert obs[1][0, -3:].tolist() == [0.0, 1.0, 0.0] and obs[3].shape == (2, 14)
+    # simple_world_comm: the speaking leader alone, the other adversaries, the good agents
+    env, _ = _env("simple_world_comm", env_kwargs={"num_good": 3})
+    assert env.teams == [[0], [1, 2, 3], [4, 5, 6]]
+    # ddpg good agents follow another rule than maddpg adversaries of the same spaces: other teams
+    env, _ = _env("simple_spread", env_kwargs={"N": 4}, num_adversaries=2, good_policy="ddpg")
+    assert env.teams == [[0, 1], [2, 3]]
 
 
 def _random_batch(learner, B, rng):
@@ -186,3 +192,18 @@ def test_yaml_config_and_sweep_spec_carry_counts_and_sharing(tmp_path):
     trials = spec.load(str(path)).trials
     assert [t.values["parameter_sharing"] for t in trials] == ["none", "team"]
     assert all(t.values["env_kwargs"] == {"N": 6} for t in trials)
+
+
+def test_a_ddpg_team_and_a_maddpg_team_train_side_by_side():
+    env, c = _env("simple_spread", env_kwargs={"N": 4}, num_adversaries=2, good_policy="ddpg", num_units=8)
+    obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
+    learner = Learner(c, obs_dims, env.action_space_n, teams=env.teams)
+    a = learner.agents
+    assert a[0] is a[1] and a[2] is a[3] and a[1] is not a[2]
+    assert a[0].critic_in_dim == sum(obs_dims) + 4 * 5 + 2  # joint observations and actions, the index
+    assert a[2].critic_in_dim == obs_dims[2] + 5  # ddpg: its own observation (index included) and action
+    before = [v.numpy().copy() for v in a[2].critic.trainable_variables]
+    metrics = learner.train_step(_random_batch(learner, 8, np.random.default_rng(2)))
+    assert sorted(k for k in metrics if k.startswith("loss/critic")) == [f"loss/critic_{i}" for i in range(4)]
+    assert all(np.isfinite(v.numpy()) for v in metrics.values())
+    assert any(not np.array_equal(x, y.numpy()) for x, y in zip(before, a[2].critic.trainable_variables))

@@ -31,7 +31,8 @@ def build_agents(config: Config, env):
 
     check_adversaries(config, env.n)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
-    learner = Learner(config, obs_dims, list(env.action_space_n))  # local critics from the config
+    learner = Learner(config, obs_dims, list(env.action_space_n),  # local critics from the config
+                      teams=getattr(env, "teams", None))  # parameter sharing: the env's teams
     if learner.ensemble is not None:
         from maddpg_tf2.ensembles import EnsemblePolicy
         return learner, EnsemblePolicy.from_learner(learner, config.ensemble_member)

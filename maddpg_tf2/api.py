@@ -18,7 +18,9 @@ class Agents:
 
     Every method takes obs_n (and act_n) as a list over agents of arrays [B, d_i] (a batch) or [d_i]
     (one observation per agent, e.g. straight from `MultiAgentEnv.reset()`); results follow the input:
-    [B, ...] for a batch, unbatched for a single observation.
+    [B, ...] for a batch, unbatched for a single observation. Agents trained with
+    `--parameter-sharing team` expect each team member's one-hot index after its observation
+    (`learner.obs_dims`; maddpg_tf2.envs.agent_index.AgentIndexEnv appends it).
 
     Policy ensembles: `members` is the sub-policy every agent acts with (the same for every row of
     obs_n); `new_episode()` draws them anew, one per agent uniformly, as training does at every
@@ -107,12 +109,13 @@ def _shapes(xs) -> str:
 
 
 def load_with_spaces(path: str, obs_dims: Sequence[int], act_spaces: Sequence, config: Config,
-                     scenario: Optional[str] = None, seed: Optional[int] = None) -> Agents:
-    """Agents of known observation sizes and action spaces, restored from `path` (either format)."""
+                     scenario: Optional[str] = None, seed: Optional[int] = None, teams=None) -> Agents:
+    """Agents of known observation sizes and action spaces, restored from `path` (either format);
+    teams: with parameter sharing, the env's (None derives them from the sizes and spaces)."""
     from maddpg_tf2 import checkpoint
     from maddpg_tf2.learner import Learner
 
-    learner = Learner(config, obs_dims, act_spaces, seed=seed)
+    learner = Learner(config, obs_dims, act_spaces, seed=seed, teams=teams)
     checkpoint.restore(path, learner, scenario=scenario)
     return Agents(learner, seed=seed, member=config.ensemble_member)
 
@@ -181,9 +184,15 @@ def load(path: str, scenario: Optional[str] = None, num_units: Optional[int] = N
     continuous_actions = bool(recorded.get("continuous_actions", False)) if continuous_actions is None \
         else continuous_actions
     box_policy = box_policy or recorded.get("box_policy") or Config.box_policy
+    sharing = recorded.get("parameter_sharing", "none")
     env = make_env(scenario, num_envs=1, continuous_actions=continuous_actions, env_kwargs=env_kwargs)
+    if sharing == "team":  # the members observe their one-hot team index (envs/agent_index.py)
+        from maddpg_tf2.envs.agent_index import AgentIndexEnv
+        policies = Config(num_adversaries=num_adversaries or 0, good_policy=good_policy or "maddpg",
+                          adv_policy=adv_policy or "maddpg").agent_policies(env.n)
+        env = AgentIndexEnv(env, policies)
     obs_dims = [int(s.shape[0]) for s in env.observation_space_n]
-    act_spaces = list(env.action_space_n)
+    act_spaces, teams = list(env.action_space_n), getattr(env, "teams", None)
     if hasattr(env, "close"):
         env.close()
     size = saved_ensemble_size(path)
@@ -192,6 +201,6 @@ def load(path: str, scenario: Optional[str] = None, num_units: Optional[int] = N
     config = Config(scenario=scenario, num_units=num_units, num_adversaries=num_adversaries or 0,
                     good_policy=good_policy or "maddpg", adv_policy=adv_policy or "maddpg", seed=seed,
                     env_kwargs=env_kwargs, continuous_actions=continuous_actions, box_policy=box_policy,
-                    ensemble_size=size, ensemble_member=member)
-    return load_with_spaces(path, obs_dims, act_spaces, config, scenario=scenario, seed=seed)
+                    ensemble_size=size, ensemble_member=member, parameter_sharing=sharing)
+    return load_with_spaces(path, obs_dims, act_spaces, config, scenario=scenario, seed=seed, teams=teams)
 

@@ -83,7 +83,7 @@ def env_meta(config) -> dict:
     if config is None:
         return {}
     return {"env_kwargs": config.env_kwargs, "continuous_actions": bool(config.continuous_actions),
-            "box_policy": config.box_policy}
+            "box_policy": config.box_policy, "parameter_sharing": getattr(config, "parameter_sharing", "none")}
 
 
 def _describe(meta: dict) -> str:
@@ -104,6 +104,10 @@ def check_meta(saved: dict, current: dict, path: str) -> None:
             f"checkpoint in {path} holds {saved.get('ensemble_size', 1)} sub-policies per agent, this run "
             f"{current.get('ensemble_size', 1)}; pass --ensemble-size {saved.get('ensemble_size', 1)} (the size "
             f"it was trained with), or use another --load-dir")
+    if "parameter_sharing" in current and saved.get("parameter_sharing", "none") != current["parameter_sharing"]:
+        raise CheckpointError(f"checkpoint in {path} was trained with --parameter-sharing "
+                              f"{saved.get('parameter_sharing', 'none')}, this run has {current['parameter_sharing']}; "
+                              f"pass --parameter-sharing {saved.get('parameter_sharing', 'none')} or use another --load-dir")
     if current.get("infer_policies") and not saved.get("infer_policies"):
         raise CheckpointError(f"checkpoint in {path} was trained without --infer-policies and holds no "
                               f"inferred policies; drop --infer-policies or use another --load-dir")

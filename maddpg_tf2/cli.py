@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--infer-entropy", type=float, default=d.infer_entropy, help="entropy weight lambda of the approximations' loss")
     paper.add_argument("--infer-target-action", type=str, default=d.infer_target_action, choices=("sample", "mode"), help="approximate target policies act by a sample (as the target actors) or their mode")
     new.add_argument("--agent-updates", type=str, default=d.agent_updates, choices=("sequential", "simultaneous"), help="agents updated one after another (original) or all from the pre-round weights in one batched step")
+    new.add_argument("--parameter-sharing", type=str, default=d.parameter_sharing, choices=("none", "team"), help="team: agents of one team (same rule and spaces) share actor, critic, targets and optimizers; a one-hot team index joins their observations")
     new.add_argument("--target-init", type=str, default=d.target_init, choices=("independent", "copy"), help="targets initialised independently (original) or as copies")
     fam = p.add_argument_group("the MADDPG family: matd3 and mmmaddpg agents (--good-policy / --adv-policy)")
     fam.add_argument("--policy-update-rate", type=int, default=d.policy_update_rate, help="MATD3: actor and targets updated once per this many critic updates")
@@ -317,12 +318,32 @@ def validate(c: Config) -> None:
         raise UsageError(f"--agent-updates simultaneous cannot be combined with {flag} yet (the batched step "
                          f"updates the plain per-agent networks); use --agent-updates sequential with it")
     _validate_tracking(c)
+    _validate_sharing(c)
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
         raise UsageError(f"--display-file must end in .gif or .mp4, got {c.display_file}")
     if not (c.display or c.benchmark):
         _validate_replay(c)
+
+
+def _validate_sharing(c: Config) -> None:
+    """--parameter-sharing team with what cannot share networks yet: one line naming the flag."""
+    if c.parameter_sharing not in ("none", "team"):
+        raise UsageError(f"--parameter-sharing must be none or team, got {c.parameter_sharing!r}")
+    if c.parameter_sharing == "none":
+        return
+    others = [("--agent-updates simultaneous", c.agent_updates == "simultaneous"),
+              ("--ensemble-size", c.ensemble_size > 1), ("--infer-policies", c.infer_policies),
+              ("--coded-scheme", bool(c.coded_scheme)), ("--explorers", bool(c.explorers)),
+              ("--adversaries-from", bool(c.adversaries_from)), ("--log-grad-variance", c.log_grad_variance)]
+    family = sorted({p for p in (c.good_policy, c.adv_policy if c.num_adversaries else c.good_policy)
+                     if p in ("matd3", "mmmaddpg")})
+    others.append((f"--good-policy/--adv-policy {'/'.join(family)}", bool(family)))
+    for flag, given in others:
+        if given:
+            raise UsageError(f"--parameter-sharing team cannot be combined with {flag} yet (the pooled team "
+                             f"update replaces the per-agent rounds); drop one of the two")
 
 
 def _validate_replay(c: Config) -> None:

@@ -207,6 +207,12 @@ class Config:
     """Stragglers never answer (instead of answering late)."""
     round_timeout: float = 10.0
     """Seconds a coded round waits for decodable answers before re-sending the missing work."""
+    parameter_sharing: str = "none"
+    """`none` (original: every agent its own networks) or `team`: the agents of one team (same
+    maddpg/ddpg rule, same observation and action spaces) share one actor, one critic, their targets
+    and optimizers; each member's observation gets a one-hot index within its team appended, its
+    critic input that index too, and one update per team and round trains the shared networks on
+    the members' batches pooled (docs/many-agents.md)."""
 
     # --- experiment tracking (maddpg_tf2/tracking.py) ---
     track: tuple = ()

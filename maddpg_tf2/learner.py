@@ -5,6 +5,8 @@ The rules build on maddpg_tf2.kernel and know nothing of each other or of this m
 - sequential (the original, default): agents one after another (maddpg_tf2.sequential);
 - simultaneous (`Config.agent_updates = "simultaneous"`): every agent from the pre-round weights,
   same-shaped agents stacked (maddpg_tf2.simultaneous);
+- parameter sharing (`Config.parameter_sharing = "team"`): one AgentNets per team, one pooled
+  update per team (maddpg_tf2.shared);
 - policy ensembles (`ensemble_size` > 1, maddpg_tf2.ensembles) and inferred policies
   (`infer_policies`, maddpg_tf2.inference), which extend the sequential turn of each agent.
 Each agent holds one rule (teams mix them): `RULES` maps `--good-policy` / `--adv-policy` names to
@@ -31,6 +33,7 @@ from maddpg_tf2.kernel import (AgentNets, UpdateSettings, agent_batch_from_joint
                                net_vars, q_value)
 from maddpg_tf2.seeding import tf_generator
 from maddpg_tf2.sequential import update_agent
+from maddpg_tf2.shared import TeamRule, critic_extra, shared_round, team_of
 
 
 # Ensembles (ensembles.py): sub-policy tags [N, B, N], partition batches; inferred policies (inference.py):
@@ -83,12 +86,13 @@ class Learner(tf.Module):
     """All agents' networks and the compiled update round.
 
     obs_dims: d_i per agent; act_spaces: action space per agent; local_q_n: True where the agent is a
-    ddpg agent (critic on its own obs and action); None derives it from the config.
+    ddpg agent (critic on its own obs and action); None derives it from the config. teams: with
+    parameter sharing, the agents' teams (the env's, envs/agent_index.py); None derives them.
     """
 
     def __init__(self, config: Config, obs_dims: Sequence[int], act_spaces: Sequence,
                  local_q_n: Optional[Sequence[bool]] = None, seed: Optional[int] = None,
-                 make_net: Optional[Callable] = None):
+                 make_net: Optional[Callable] = None, teams: Optional[Sequence[Sequence[int]]] = None):
         super().__init__(name="learner")
         self.config = config
         n = len(obs_dims)
@@ -101,10 +105,20 @@ class Learner(tf.Module):
         self.act_dims = [d.action_size for d in self.dists]
         self.num_units = config.num_units
         init_rng = np.random.default_rng(seed)
+        self.teams = self.team_rule = None
+        if getattr(config, "parameter_sharing", "none") == "team":
+            from maddpg_tf2.envs.agent_index import sharing_teams
+            self.teams = [list(t) for t in teams] if teams is not None else sharing_teams(
+                ["ddpg" if q else "maddpg" for q in self.local_q_n], self.obs_dims, act_spaces)
+            self.team_rule = TeamRule(self.teams, self.obs_dims, self.act_dims)
         self.agents = []
         for i in range(n):
+            team = team_of(self.teams, i) if self.teams else [i]
+            if team[0] != i:
+                self.agents.append(self.agents[team[0]])  # a team's members share one AgentNets
+                continue
             critic_in = (self.obs_dims[i] + self.act_dims[i]) if self.local_q_n[i] else \
-                sum(self.obs_dims) + sum(self.act_dims)
+                sum(self.obs_dims) + sum(self.act_dims) + critic_extra(len(team), False)
             self.agents.append(AgentNets(i, self.dists[i], self.obs_dims[i], critic_in, config.num_units,
                                          config.actor_learning_rate, config.critic_learning_rate,
                                          self.local_q_n[i], config.target_init, init_rng, make_net))
@@ -182,10 +196,22 @@ class Learner(tf.Module):
                 out.update(part.trackables())
         return out
 
-    def _train_step_simultaneous(self, batch):
-        # Every agent from the pre-round weights, same-shaped agents stacked (simultaneous.py).
+    @staticmethod
+    def _joint(batch):
         if "obs" not in batch:
             batch = dict(batch, **{k: tf.concat(list(batch[f"{k}_n"]), axis=-1) for k in ("obs", "act", "next_obs")})
+        return batch
+
+    def _train_step_shared(self, batch):
+        # Teams in order, each team's networks updated once on its members' batches pooled (shared.py).
+        metrics = shared_round(self.team_rule, self.agents, self._joint(batch), self.settings, self._next_seed,
+                               self.temperature())
+        self.update_rounds.assign_add(1)
+        return metrics
+
+    def _train_step_simultaneous(self, batch):
+        # Every agent from the pre-round weights, same-shaped agents stacked (simultaneous.py).
+        batch = self._joint(batch)
         seeds = self.rng.uniform_full_int([self.n, self.n + 1, 2], dtype=tf.int32)
         new_state, metrics = sim.simultaneous_update(
             sim.agent_specs(self.agents), sim.read_state(self.agents), batch, range(self.n), self.settings,
@@ -209,6 +235,8 @@ class Learner(tf.Module):
         keys += tuple(k for k in EXTRA_BATCH_KEYS if k in batch)
         if self.config.agent_updates == "simultaneous":
             fn = self._train_step_simultaneous
+        if self.teams is not None:
+            fn = self._train_step_shared
         batch = {k: ([f32(x) for x in batch[k]] if k.endswith("_n") else f32(batch[k])) for k in keys}
         key = (fn, keys)
         if key not in self._concrete:
@@ -239,7 +267,11 @@ class Learner(tf.Module):
         out = []
         for i, a in enumerate(self.agents):
             net = a.target_critic if target else a.critic
-            out.append(q_value(net, critic_input(i, obs_n, act_n, a.local_q)))
+            x = critic_input(i, obs_n, act_n, a.local_q)
+            team = team_of(self.teams, i) if self.teams else [i]
+            if critic_extra(len(team), a.local_q):  # a shared critic also reads the member's index
+                x = tf.concat([x, tf.one_hot(tf.fill(tf.shape(x)[:1], team.index(i)), len(team))], axis=-1)
+            out.append(q_value(net, x))
         return out
 
     def actor_weights(self) -> List[List[np.ndarray]]:

@@ -97,6 +97,7 @@ RANGES = {
     "adv_eps_s": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "m3ddpg_released": SWITCH,
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
+    "parameter_sharing": CHOICE,
     "action_noise": _float(0, NOISE_MAX, why="a fraction of half the action range"), "update_every": _int(1, "buffer_size", why="a round per more transitions "
                                                     "than the replay holds would never see most of them"),
     "learning_starts": _int(0, "buffer_size", optional=True, why="the replay must hold them"),

@@ -197,6 +197,10 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     the largest kernel in float64 once. activations: one update's two hidden layers of B x units,
     kept for the backward pass, in the n + 4 forward passes of an agent's update (critic, target
     critic, the n target actors, the actor and the critic again), all agents at once when simultaneous.
+    With --parameter-sharing team a team's networks count once (its critic reads the M-column index
+    too) and its update holds the activations of all M members' rows at once. N enters through the
+    observation sizes: a centralised critic's input is the sum of all N agents' observations and
+    actions, so networks grow as N^2 (simple_spread's observations grow with N too: N^3).
     batches: the sampled arrays and their tensors. TensorFlow's own memory is not counted: it is
     loaded before the check, which compares with the memory available then. Measured at --num-units
     2048 on simple_spread (8 worlds, 1,250 transitions stored): peak RSS 1.58 GiB, TensorFlow included,
@@ -205,15 +209,20 @@ def estimate_memory(config, obs_dims: Sequence[int], act_dims: Sequence[int], pa
     u, n, B = config.num_units, len(obs_dims), config.batch_size
     d_obs, d_act = sum(obs_dims), sum(act_dims)
     policies = config.agent_policies(n)
+    teams = {}  # the networks' owners: every agent, or with sharing one per (rule, sizes) team
+    for i, key in enumerate(zip(policies, obs_dims, act_dims, param_dims)):
+        teams.setdefault(key if getattr(config, "parameter_sharing", "none") == "team" else i, []).append(i)
     params = 0
-    for i, (o, a, p) in enumerate(zip(obs_dims, act_dims, param_dims)):
-        critic_in = o + a if policies[i] == "ddpg" else d_obs + d_act
+    for members in teams.values():
+        i, m = members[0], len(members)
+        o, a, p = obs_dims[i], act_dims[i], param_dims[i]
+        critic_in = o + a if policies[i] == "ddpg" else d_obs + d_act + (m if m > 1 else 0)
         actors = config.ensemble_size + ((n - 1) if config.infer_policies else 0)
         critics = 2 if policies[i] == "matd3" else 1  # MATD3's twin critic
         params += actors * mlp_params(o, u, p) + critics * mlp_params(critic_in, u, 1)
     networks = 6 * 4 * params
     init = 8 * max(u * u, (d_obs + d_act) * u)
-    agents_at_once = n if config.agent_updates == "simultaneous" else 1
+    agents_at_once = n if config.agent_updates == "simultaneous" else max(len(t) for t in teams.values())
     activations = agents_at_once * (n + 4) * 2 * B * u * 4 * 2  # forward values and their gradients
     batches = n * B * (2 * d_obs + d_act + 2 * n) * 4 * 3
     if config.gradient_estimator == "grmck":  # rao_k conditional Gumbel draws per action

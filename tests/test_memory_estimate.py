@@ -59,3 +59,15 @@ def test_cli_refuses_before_building(monkeypatch, capsys, tmp_path):
     assert lines[0].startswith("maddpg-train: error: this run needs about ") and "but 1.0 GiB is available" in lines[0]
     assert lines[0].endswith("lower --num-units")
     assert built == [] and sorted(os.listdir(tmp_path)) == ["p"] and os.listdir(tmp_path / "p") == []
+
+
+def test_estimate_with_parameter_sharing_counts_a_team_once():
+    # simple_spread N=3 with the one-hot index: observations 18 + 3, one team of three
+    c = Config(num_units=8, batch_size=4, parameter_sharing="team")
+    parts = estimate_memory(c, [21] * 3, [5] * 3, [5] * 3, 0)
+    actor = 21 * 8 + 8 + 8 * 8 + 8 + 8 * 5 + 5
+    critic = (63 + 15 + 3) * 8 + 8 + 8 * 8 + 8 + 8 + 1  # every observation and action, and the index
+    assert parts["networks"] == 6 * 4 * (actor + critic)
+    assert parts["activations"] == 3 * (3 + 4) * 2 * 4 * 8 * 4 * 2  # the team's three batches at once
+    plain = estimate_memory(c.replace(parameter_sharing="none"), [21] * 3, [5] * 3, [5] * 3, 0)
+    assert plain["networks"] == 6 * 4 * 3 * (actor + critic - 3 * 8)

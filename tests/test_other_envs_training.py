@@ -162,7 +162,7 @@ def test_bad_env_input_is_one_line(tmp_path):
     for args, expected in [
         (["--env", "gymnasium:Nope-v0"], "unknown Gymnasium env id 'Nope-v0'"),
         (["--env", "pettingzoo:no_such_module"], "unknown PettingZoo env module 'no_such_module'"),
-        (["--env-kwargs", '{"max_cycles": 5}'], "--env-kwargs applies to pettingzoo: and gymnasium: envs only"),
+        (["--env-kwargs", '{"max_cycles": 5}'], "scenario simple has no keyword 'max_cycles'"),
         (["--env", "gymnasium:Pendulum-v1", "--continuous-actions"], "--continuous-actions applies to the particle"),
     ]:
         r = _cli(*args, "--save-dir", tmp_path / "s", "--plots-dir", tmp_path / "p", cwd=tmp_path)

@@ -46,7 +46,8 @@ def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark:
     A built-in name wins unless a file of that name exists, as in `multiagent.scenarios.load`.
     continuous_actions: the original's continuous mode (discrete_action_space=False).
     `pettingzoo:MODULE` and `gymnasium:ID` give the adapters of envs/external.py, built with
-    env_kwargs (scenarios take none); render: they are built to draw frames (render_mode='rgb_array').
+    env_kwargs; a built-in scenario takes its entity counts there (mpe2's keywords: simple_spread `N`,
+    simple_adversary `N`, simple_tag and simple_world_comm `num_good`, `num_adversaries`, ...); render: they are built to draw frames (render_mode='rgb_array').
     """
     name = os.fspath(scenario)
     if is_external(name):
@@ -57,16 +58,16 @@ def make_env(scenario, num_envs: int = 1, seed: Optional[int] = None, benchmark:
                                        "pass the env's own option in --env-kwargs (e.g. "
                                        "'{\"continuous_actions\": true}' for mpe2)" % name)
         return make_external(name, num_envs=num_envs, seed=seed, env_kwargs=env_kwargs, render=render)
-    if env_kwargs:
-        raise UnknownScenarioError("--env-kwargs applies to pettingzoo: and gymnasium: envs only; "
-                                   "scenario %r takes none" % name)
     stem = name[:-3] if name.endswith(".py") else name
+    if env_kwargs and (os.path.isfile(name) or stem not in BUILTIN_NAMES):
+        raise UnknownScenarioError("--env-kwargs applies to the built-in scenarios' counts and to pettingzoo: "
+                                   "and gymnasium: envs; scenario file %r takes none" % name)
     if os.path.isfile(name):
         return _ScenarioFileEnvBatch(name, _ObjectEnvFactory(name, benchmark, continuous_actions), num_envs,
                                      seed, benchmark)
     if stem in BUILTIN_NAMES:
         return ParticleEnv(stem, num_envs=num_envs, seed=seed, benchmark=benchmark,
-                           continuous_actions=continuous_actions)
+                           continuous_actions=continuous_actions, env_kwargs=env_kwargs)
     raise UnknownScenarioError(
         "unknown scenario %r: not a built-in scenario (%s) and no such file; a path to a scenario "
         ".py file (defining class Scenario, as for the original MPE) is accepted too"
@@ -169,6 +170,12 @@ class _ObjectEnvFactory:
 
 def make_env_for(config, num_envs: int = 1, seed: Optional[int] = None, benchmark: bool = False,
                  render: bool = False) -> BatchedEnv:
-    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode)."""
-    return make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
-                    continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)
+    """make_env with the config's environment settings (scenario or env id, env kwargs, continuous mode,
+    and with --parameter-sharing team the one-hot team index in the members' observations)."""
+    env = make_env(config.scenario, num_envs=num_envs, seed=seed, benchmark=benchmark,
+                   continuous_actions=config.continuous_actions, env_kwargs=config.env_kwargs, render=render)
+    if getattr(config, "parameter_sharing", "none") == "team":
+        from maddpg_tf2.envs.agent_index import AgentIndexEnv
+
+        env = AgentIndexEnv(env, config.agent_policies(env.n))  # team members observe their one-hot index
+    return env

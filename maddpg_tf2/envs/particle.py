@@ -24,12 +24,13 @@ class ParticleEnv(BatchedEnv):
     `state.comm` [E, n_agents, dim_c] and the scenario's episode variables, all owned here."""
 
     def __init__(self, scenario_name: str, num_envs: int = 1, seed: Optional[int] = None,
-                 benchmark: bool = False, continuous_actions: bool = False):
+                 benchmark: bool = False, continuous_actions: bool = False, env_kwargs: Optional[dict] = None):
         name = scenario_name[:-3] if scenario_name.endswith(".py") else scenario_name
         if name not in scenarios.SCENARIOS:
             raise ValueError("unknown built-in scenario %r (built-ins: %s)"
                              % (scenario_name, ", ".join(scenarios.BUILTIN_NAMES)))
-        sc = self.scenario = scenarios.get(name)
+        self.env_kwargs = dict(env_kwargs or {})  # entity counts (mpe2's keywords, e.g. {"N": 6})
+        sc = self.scenario = scenarios.get(name, **self.env_kwargs)
         self.scenario_name = name
         self.num_envs = int(num_envs)
         self.n = sc.num_agents
@@ -132,7 +133,7 @@ class ParticleEnv(BatchedEnv):
         from maddpg_tf2.episode_snapshot import pack
 
         s = self.state
-        return {"kind": "particle", "scenario": self.scenario_name,
+        return {"kind": "particle", "scenario": self.scenario_name, "agents": self.n,
                 "arrays": {name: pack(getattr(s, name)) for name in ("p_pos", "p_vel", "comm") + s.var_names}}
 
     def set_episode_state(self, state) -> None:
@@ -141,7 +142,7 @@ class ParticleEnv(BatchedEnv):
         s = self.state
         names = ("p_pos", "p_vel", "comm") + s.var_names
         if state.get("kind") != "particle" or state.get("scenario") != self.scenario_name \
-                or set(state["arrays"]) != set(names):
+                or state.get("agents", self.n) != self.n or set(state["arrays"]) != set(names):
             raise ValueError(f"saved worlds are not worlds of {self.scenario_name}")
         arrays = {name: unpack_like(state["arrays"][name], getattr(s, name)) for name in names}
         for name, value in arrays.items():

@@ -32,10 +32,11 @@ _MOVE_INDEX_TO_ONE_HOT = np.array([0, 2, 1, 4, 3])
 
 class ScenarioParallelEnv(ParallelEnv):
     """One world of a built-in scenario (the vectorised engine) or a scenario file (the object-style
-    MultiAgentEnv), behind PettingZoo's parallel API."""
+    MultiAgentEnv), behind PettingZoo's parallel API. Keyword arguments beyond these are a built-in
+    scenario's entity counts, as mpe2 takes them (e.g. N=6 for simple_spread)."""
 
     def __init__(self, scenario: str = "simple", max_cycles: int = 25, continuous_actions: bool = False,
-                 render_mode: Optional[str] = None):
+                 render_mode: Optional[str] = None, **counts):
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError("render_mode must be None, 'rgb_array' or 'human', got %r" % (render_mode,))
         self.scenario = str(scenario)
@@ -44,7 +45,8 @@ class ScenarioParallelEnv(ParallelEnv):
         self.render_mode = render_mode
         self.metadata = {"render_modes": ["rgb_array", "human"], "name": env_stem(scenario),
                          "is_parallelizable": True, "render_fps": 10}
-        self._env = make_env(self.scenario, num_envs=1, continuous_actions=self.continuous_actions)
+        self._env = make_env(self.scenario, num_envs=1, continuous_actions=self.continuous_actions,
+                             env_kwargs=counts or None)
         names = [str(a).replace(" ", "_") for a in self._env.agent_names]
         self.possible_agents = names
         self.agents = []
@@ -163,10 +165,11 @@ def _vector_sizes(space):
 
 
 def pettingzoo_env(scenario: str = "simple", max_cycles: int = 25, continuous_actions: bool = False,
-                   render_mode: Optional[str] = None) -> ScenarioParallelEnv:
-    """A built-in scenario name or a scenario file as a PettingZoo ParallelEnv (see module docstring)."""
+                   render_mode: Optional[str] = None, **counts) -> ScenarioParallelEnv:
+    """A built-in scenario name or a scenario file as a PettingZoo ParallelEnv (see module docstring);
+    `counts`: a built-in scenario's entity counts (mpe2's keywords, e.g. N=6 for simple_spread)."""
     return ScenarioParallelEnv(scenario, max_cycles=max_cycles, continuous_actions=continuous_actions,
-                               render_mode=render_mode)
+                               render_mode=render_mode, **counts)
 
 
 def pettingzoo_aec_env(scenario: str = "simple", **kwargs):

@@ -13,6 +13,27 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from maddpg_tf2.envs import physics
+from maddpg_tf2.errors import ScenarioError
+
+
+def counts(name: str, defaults: Dict[str, int], given: Dict[str, object],
+           minimum: Dict[str, int] = None) -> Dict[str, int]:
+    """The scenario's entity counts: `defaults` (the original's) updated by `given` (--env-kwargs),
+    each a whole number at least its minimum (1 unless `minimum` says 0). A keyword the scenario
+    lacks, or an impossible value, raises ScenarioError in one line naming the scenario's keywords."""
+    minimum = minimum or {}
+    keywords = ", ".join("%s (default %d)" % kv for kv in defaults.items()) or "none"
+    out = dict(defaults)
+    for key, value in given.items():
+        low = minimum.get(key, 1)
+        if key not in defaults:
+            raise ScenarioError("scenario %s has no keyword %r; its --env-kwargs keywords: %s"
+                                % (name, key, keywords))
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ScenarioError("scenario %s: %s=%r is not a whole number >= %d; its --env-kwargs keywords: %s"
+                                % (name, key, value, low, keywords))
+        out[key] = int(value)
+    return out
 
 
 class WorldState:
@@ -70,6 +91,9 @@ class Scenario:
     agent_accel: Tuple[float, ...] = ()  # the environment's default sensitivity 5.0
     agent_max_speed: Tuple[float, ...] = ()  # no clamp
     adversary: Tuple[bool, ...] = ()
+
+    # entity counts the scenario takes as keywords (mpe2's names) -> the original's values
+    count_defaults: Dict[str, int] = {}
 
     # per-episode variables: name -> (shape per world, dtype)
     var_specs: Dict[str, Tuple[tuple, type]] = {}

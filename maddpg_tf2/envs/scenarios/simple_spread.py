@@ -1,40 +1,43 @@
-"""simple_spread (cooperative navigation): three agents cover three landmarks without colliding;
-the reward is shared."""
+"""simple_spread (cooperative navigation): N agents (three by default) cover N landmarks without
+colliding; the reward is shared. `N` as mpe2's keyword."""
 import numpy as np
 
-from maddpg_tf2.envs.scenarios._common import Pairs, Scenario, flat_pos, grid, min_last, sum_last
-
-N = 3
+from maddpg_tf2.envs.scenarios._common import Pairs, Scenario, counts, flat_pos, grid, min_last, sum_last
 
 
 class SimpleSpread(Scenario):
     name = "simple_spread"
     dim_c = 2
     collaborative = True
-    agent_names = ("agent 0", "agent 1", "agent 2")
-    landmark_names = ("landmark 0", "landmark 1", "landmark 2")
-    agent_size = (0.15,) * N
-    landmark_size = (0.05,) * N
-    agent_collide = (True,) * N
-    landmark_collide = (False,) * N
-    agent_movable = (True,) * N
-    agent_silent = (True,) * N
-    adversary = (False,) * N
+    count_defaults = {"N": 3}  # agents = landmarks
 
-    # one set of pairs, one product: landmark-agent [L, A] then agent-agent [A, A] (self-pairs included)
-    LANDMARK_AGENT = grid(range(N, 2 * N), range(N))
-    AGENT_AGENT = grid(range(N), range(N))
-    PAIRS = Pairs(np.concatenate([LANDMARK_AGENT.i, AGENT_AGENT.i]), np.concatenate([LANDMARK_AGENT.j, AGENT_AGENT.j]))
+    def __init__(self, **kwargs):
+        self.N = N = counts(self.name, self.count_defaults, kwargs)["N"]
+        self.agent_names = tuple("agent %d" % i for i in range(N))
+        self.landmark_names = tuple("landmark %d" % i for i in range(N))
+        self.agent_size = (0.15,) * N
+        self.landmark_size = (0.05,) * N
+        self.agent_collide = (True,) * N
+        self.landmark_collide = (False,) * N
+        self.agent_movable = (True,) * N
+        self.agent_silent = (True,) * N
+        self.adversary = (False,) * N
+        # one set of pairs, one product: landmark-agent [L, A] then agent-agent [A, A] (self-pairs included)
+        landmark_agent, agent_agent = grid(range(N, 2 * N), range(N)), grid(range(N), range(N))
+        self.pairs = Pairs(np.concatenate([landmark_agent.i, agent_agent.i]),
+                           np.concatenate([landmark_agent.j, agent_agent.j]))
+        super().__init__()
 
     def obs_layout(self):
         lms = list(self.landmark_ids)
         return [self.columns().entity("vel", [i]).entity("pos", [i]).rel(lms, i).rel(self.others(i), i)
-                .comm(self.others(i)) for i in range(N)]
+                .comm(self.others(i)) for i in range(self.N)]
 
     def _terms(self, s):
+        N = self.N
         pos = flat_pos(s)
         E = pos.shape[0]
-        dist = self.PAIRS.dist(pos)
+        dist = self.pairs.dist(pos)
         min_d = min_last(dist[:, :N * N].reshape(E, N, N))  # [E, L]: nearest agent
         # an agent collides with itself too (distance 0 < 2 * size): the original counts it
         touching = dist[:, N * N:] < self.size[0] + self.size[0]
@@ -50,8 +53,8 @@ class SimpleSpread(Scenario):
         rew = (-total[:, None] - collisions).tolist()
         occupied = sum_last((min_d < 0.1).astype(np.int64)).tolist()
         collisions, total = collisions.tolist(), total.tolist()
-        return [[(rew[e][i], collisions[e][i], total[e], occupied[e]) for i in range(N)]
+        return [[(rew[e][i], collisions[e][i], total[e], occupied[e]) for i in range(self.N)]
                 for e in range(len(total))]
 
     def colors(self, s, e):
-        return np.array([[0.35, 0.35, 0.85]] * N + [[0.25, 0.25, 0.25]] * N)
+        return np.array([[0.35, 0.35, 0.85]] * self.N + [[0.25, 0.25, 0.25]] * self.N)

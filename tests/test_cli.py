@@ -298,7 +298,7 @@ BAD = {
     "episodes": (["--num-episodes", -3], "--num-episodes must be a whole number in 1..9223372036854775807, got -3"),
     "save_rate": (["--save-rate", 0], "--save-rate must be a whole number in 1..9223372036854775807, got 0"),
     "episode_len": (["--max-episode-len", 0], "--max-episode-len must be a whole number in 1..9223372036854775807, got 0"),
-    "actor_lr": (["--actor-lr", "-1"], "--actor-lr must be a finite number > 0, got -1.0"),
+    "actor_lr": (["--actor-lr", "-1"], "--actor-lr must be a number in (0, 1] (Adam's step size), got -1.0"),
     "variance_draws": (["--grad-variance-draws", 1], "--grad-variance-draws must be a whole number in 2..1024"),
     "threads": (["--inter-op-threads", -1], "--inter-op-threads must be a whole number in 0..1024 (0: TensorFlow's choice), got -1"),
     "restore_none": (["--restore", "--save-dir", "{tmp}/nothing"], "--restore found no checkpoint in"),

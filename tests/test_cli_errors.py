@@ -68,7 +68,7 @@ YAML = {
     "float_for_int": ("num-episodes: 1.7", ["'num-episodes' must be a whole number", "1.7"]),
     "string_for_switch": ('quiet: "no"', ["'quiet' is a switch and takes true or false", "'no'"]),
     "int_for_switch": ("save-replay: 1", ["'save-replay' is a switch"]),
-    "text_for_float": ("lr: fast", ["'lr' must be a finite number > 0", "'fast'"]),
+    "text_for_float": ("lr: fast", ["'lr' must be a number in (0, 1]", "'fast'"]),
     "list_for_str": ("scenario: [simple]", ["'scenario' must be a string"]),
     "null_for_required": ("batch-size:", ["'batch-size' needs a value"]),
     "range_after_merge": ("seed: -5", ["--seed must be a whole number in 0..4294967295"]),

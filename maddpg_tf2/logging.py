@@ -78,6 +78,7 @@ class RunLogger:
         self._bar_episodes = 0
         self._t0 = time.time()
         self._t_last_save = self._t0
+        self.episodes_per_second = float("nan")  # over the latest save interval (perf/episodes_per_second)
 
     # ---------------------------------------------------------------- paths
     def path(self, suffix: str) -> str:
@@ -127,6 +128,7 @@ class RunLogger:
         now = time.time()
         interval = now - self._t_last_save if seconds is None else float(seconds)
         self._t_last_save = now
+        self.episodes_per_second = self.save_rate / interval if interval > 0 else float("nan")
         if agent_means is not None:
             agent_means = [float(m) for m in agent_means]
             if len(agent_means) != self.n_agents:

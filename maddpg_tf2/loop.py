@@ -455,7 +455,7 @@ class Trainer:
         check_weights(self.policy.weights_n, "actor", self.progress.update_rounds)
 
     def _log_scalars(self, mean, agent_means) -> None:
-        metrics = {"reward/episode": mean}
+        metrics = {"reward/episode": mean, "perf/episodes_per_second": self.logger.episodes_per_second}
         metrics.update({f"reward/agent_{i}": m for i, m in enumerate(agent_means)})
         metrics.update({k: float(v) for k, v in self.last_metrics.items()})
         self.logger.scalars(metrics, self.progress.train_step)

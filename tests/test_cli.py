@@ -120,6 +120,10 @@ def test_training_prints_original_lines_and_writes_outputs(first_run):
     # learning starts at batch * episode_len = 160 transitions: updates ran and their losses were logged
     metrics = (plots / "run_metrics.csv").read_text()
     assert re.search(r"^\d+,loss/critic", metrics, re.M), metrics
+    # one rate per save line: save_rate episodes over the interval the line printed as its time
+    rates = [float(v) for v in re.findall(r"^\d+,perf/episodes_per_second,(.*)$", metrics, re.M)]
+    times = [float(re.search(r"time: ([\d.]+)", l).group(1)) for l in saves]
+    assert len(rates) == 6 and all(r == pytest.approx(10 / t, rel=0.05) for r, t in zip(rates, times) if t > 0.01), (rates, times)
     save = tmp / "save"
     assert (save / "meta.json").is_file() and (save / "checkpoint").is_file()
     assert list(save.glob("ckpt-*.index"))

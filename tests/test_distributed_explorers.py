@@ -82,7 +82,7 @@ def test_same_seed_and_k_give_the_same_curve_and_lines(seeded_run, tmp_path, cap
     assert curve(tmp_path) == curve(first)
 
 
-@pytest.mark.slow  # default suite time; test_cli_explorer_killed_is_one_line_and_the_run_ends_cleanly runs by default
+@pytest.mark.slow  # default suite time; a kill -9 of an explorer in a CLI run: test_cli_explorer_killed_is_one_line_... (slow too)
 def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp_path, capsys, monkeypatch):
     """At round 2 (of 8: 13 steps of 8 worlds per round) explorer 0's process gets SIGKILL and explorer 1
     a `ray.kill` (together, so that the two restarts overlap); the run ends normally and says once
@@ -117,6 +117,7 @@ def test_killed_explorers_are_restarted_and_the_run_ends_normally(local_ray, tmp
     assert int(re.match(r"steps: (\d+)", lines[-2]).group(1)) > 160 * 5, lines
 
 
+@pytest.mark.slow  # about 25 s; the loss note's logic runs by default (test_start_up_losses_are_losses_...)
 def test_cli_explorer_killed_is_one_line_and_the_run_ends_cleanly(local_ray, tmp_path):
     """kill -9 of an explorer's process in a CLI run (a subprocess on the module's Ray): one line on
     stderr names the explorer, the run finishes with the original's lines, nothing crashes on the way out."""

@@ -72,6 +72,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # default suite time; test_display_stream's real SIGINT from outside runs by default
 def test_headless_display_ctrl_c_writes_whole_episodes_and_exits_130(tmp_path, monkeypatch):
     import imageio.v3 as iio
 

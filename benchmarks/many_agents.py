@@ -65,6 +65,17 @@ def _timed(fn):
     return time.perf_counter() - w, time.process_time() - c
 
 
+def collect_episodes(env, policy, replay, rng, episodes: int) -> None:
+    """Step one world for `episodes` episodes of 25 steps, acting and storing as training does."""
+    for _ in range(episodes):
+        obs = env.reset()
+        for _ in range(25):
+            act = policy.act(obs, rng)
+            nxt, rew, done, _ = env.step(act)
+            replay.add(obs, act, rew, nxt, done)
+            obs = nxt
+
+
 def worker_times(n, repeats, batch_size, episodes):
     """Round times of every variant (interleaved) and collection per episode, for N = n."""
     from maddpg_tf2.replay import Replay
@@ -83,16 +94,7 @@ def worker_times(n, repeats, batch_size, episodes):
         config, env, learner, policy = setups[v]
         replay = Replay(episodes * 25 + 100, learner.obs_dims, learner.act_dims, num_envs=1, episode_len=25)
 
-        def run():
-            obs = env.reset()
-            for _ in range(episodes):
-                for _ in range(25):
-                    act = policy.act(obs, rng)
-                    nxt, rew, done, _ = env.step(act)
-                    replay.add(obs, act, rew, nxt, done)
-                    obs = nxt
-                obs = env.reset()
-        w, c = _timed(run)
+        w, c = _timed(lambda: collect_episodes(env, policy, replay, rng, episodes))
         collect[v] = [w / episodes, c / episodes]
     return {"rounds": {v: [list(t) for t in ts] for v, ts in rounds.items()}, "collect_per_episode": collect,
             "obs_dims": {v: s[2].obs_dims[0] for v, s in setups.items()},
@@ -106,14 +108,7 @@ def worker_memory(n, variant, batch_size):
     config, env, learner, policy = _setup(n, variant, batch_size)
     replay = Replay(25_000, learner.obs_dims, learner.act_dims, num_envs=1, episode_len=25)
     rng = np.random.default_rng(0)
-    obs = env.reset()
-    for _ in range(batch_size // 25 + 2):  # enough transitions to sample a batch, by the real path
-        for _ in range(25):
-            act = policy.act(obs, rng)
-            nxt, rew, done, _ = env.step(act)
-            replay.add(obs, act, rew, nxt, done)
-            obs = nxt
-        obs = env.reset()
+    collect_episodes(env, policy, replay, rng, batch_size // 25 + 2)  # enough to sample a batch, by the real path
     for _ in range(3):
         learner.train_step(replay.sample(batch_size, rng, num_batches=learner.n))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

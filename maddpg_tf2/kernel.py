@@ -442,7 +442,7 @@ def fit_critic(critic, optimizer, x, y, grad_clip):
 
 
 def actor_step(i: int, me: AgentNets, policy, obs_n, act_n, obs_all, hp: UpdateSettings, next_seed: Callable,
-               temperature=None):
+               temperature=None, perturb: Optional[Callable] = None):
     """Agent i's actor step against its (freshly updated) critic, then the polyak update of the actor's target.
 
     The agent's own action is replaced by a fresh sample of `policy`, the others' actions come from
@@ -459,6 +459,8 @@ def actor_step(i: int, me: AgentNets, policy, obs_n, act_n, obs_all, hp: UpdateS
         hp: The update's settings.
         next_seed: Gives a fresh stateless seed (int32 [2]) per call.
         temperature: The estimator's temperature this round (None: the distribution's own).
+        perturb: Optional `perturb(acts) -> acts`, applied (inside the tape) to the actions the critic
+            sees after agent i's fresh sample is in place (M3DDPG's worst case of the others).
 
     Returns:
         The actor loss.
@@ -469,6 +471,8 @@ def actor_step(i: int, me: AgentNets, policy, obs_n, act_n, obs_all, hp: UpdateS
         params = policy.actor(obs_n[i])
         acts = list(act_n)
         acts[i] = me.dist.sample(params, next_seed(), temperature)
+        if perturb is not None:
+            acts = perturb(acts)
         q_pi = q_value(me.critic, critic_input(i, obs_n, acts, me.local_q, obs_all))
         p_loss = actor_loss(q_pi, params, hp.policy_regulariser)
     grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)

@@ -59,20 +59,9 @@ def _run_mode(config: Config) -> int:
         from maddpg_tf2.playback import benchmark
         return benchmark(config)
     if config.restore:
+        from maddpg_tf2.safety import check_episodes_left
         check_episodes_left(config)
     return Trainer(config).train()
-
-
-def check_episodes_left(config: Config) -> None:
-    """--restore of a checkpoint that has done --num-episodes already would train nothing: one line."""
-    from maddpg_tf2 import checkpoint
-
-    load_dir = config.load_dir or config.save_dir
-    done = checkpoint.completed_episodes(load_dir)
-    if done is not None and done >= config.num_episodes:
-        raise UserError(f"--restore: the checkpoint in {os.path.abspath(load_dir)} has completed {done} episodes "
-                        f"already and --num-episodes is {config.num_episodes}, so there is nothing to train; "
-                        f"pass a larger --num-episodes (the total, e.g. {done + config.num_episodes}) to train on")
 
 
 def remove_empty_dirs(folders: List[str]) -> None:

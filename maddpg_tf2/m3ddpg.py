@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2.config import Config
-from maddpg_tf2.kernel import (AgentNets, UpdateSettings, actor_loss, actor_step, clip_per_variable, critic_input,
+from maddpg_tf2.kernel import (AgentNets, UpdateSettings, actor_step, critic_input,
                                critic_target, fit_critic, joint, net_vars, polyak_update, q_value, standardise,
                                target_actions, update_metrics)
 
@@ -94,40 +94,6 @@ def worst_case_actions(critic, i: int, obs_n, act_n, rates: Sequence[float], loc
             for j, (a, g) in enumerate(zip(acts, grads))]
 
 
-def minimax_actor_step(i: int, me: AgentNets, obs_n, act_n, obs_all, rates: Sequence[float], hp: UpdateSettings,
-                       next_seed: Callable, temperature=None):
-    """Agent i's actor step on Q_i at the others' worst-case actions (the paper's actor loss), then
-    the polyak update of the actor's target.
-
-    Args:
-        i: The agent.
-        me: Agent i's AgentNets.
-        obs_n: Observations per agent [B, d_j].
-        act_n: Replayed actions per agent [B, k_j].
-        obs_all: The joint observation [B, sum d] when at hand, else None.
-        rates: eps_j per agent.
-        hp: The kernel's update settings.
-        next_seed: Gives a fresh stateless seed per call.
-        temperature: The estimator's temperature this round.
-
-    Returns:
-        The actor loss.
-    """
-    actor_vars = net_vars(me.actor)
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(actor_vars)
-        params = me.actor(obs_n[i])
-        acts = list(act_n)
-        acts[i] = me.dist.sample(params, next_seed(), temperature)
-        worst = worst_case_actions(me.critic, i, obs_n, acts, rates, me.local_q, obs_all)
-        q_adv = q_value(me.critic, critic_input(i, obs_n, worst, me.local_q, obs_all))
-        p_loss = actor_loss(q_adv, params, hp.policy_regulariser)
-    grads = clip_per_variable(tape.gradient(p_loss, actor_vars), hp.grad_clip)
-    me.actor_opt.apply(grads, actor_vars)
-    polyak_update(actor_vars, net_vars(me.target_actor), hp.tau)
-    return p_loss
-
-
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings, m3: M3DDPGSettings,
                  next_seed: Callable, temperature=None, next_act_n=None) -> Dict[str, tf.Tensor]:
     """One M3DDPG turn of agent i: critic step towards the worst-case target, actor step, targets.
@@ -161,8 +127,11 @@ def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateS
     if m3.released:  # the released p_train: the perturbed Q is built, the loss stays MADDPG's
         p_loss = actor_step(i, me, me, batch_i["obs_n"], batch_i["act_n"], obs_all, hp, next_seed, temperature)
     else:
-        p_loss = minimax_actor_step(i, me, batch_i["obs_n"], batch_i["act_n"], obs_all, m3.rates, hp, next_seed,
-                                    temperature)
+        # the paper's actor loss: Q_i with the others at their worst case around the replayed actions
+        def worst(acts):
+            return worst_case_actions(me.critic, i, batch_i["obs_n"], acts, m3.rates, me.local_q, obs_all)
+        p_loss = actor_step(i, me, me, batch_i["obs_n"], batch_i["act_n"], obs_all, hp, next_seed, temperature,
+                            perturb=worst)
     polyak_update(net_vars(me.critic), net_vars(me.target_critic), hp.tau)
     return update_metrics(i, q_loss, p_loss, y, rew, next_q)
 

@@ -50,6 +50,18 @@ def check_overwrite(save_dir: str, current: dict, overwrite: bool, resuming_here
         f"or --overwrite to replace it")
 
 
+def check_episodes_left(config) -> None:
+    """--restore of a checkpoint that has done --num-episodes already would train nothing: one line."""
+    from maddpg_tf2 import checkpoint  # late: it imports TensorFlow
+
+    load_dir = config.load_dir or config.save_dir
+    done = checkpoint.completed_episodes(load_dir)
+    if done is not None and done >= config.num_episodes:
+        raise UserError(f"--restore: the checkpoint in {os.path.abspath(load_dir)} has completed {done} episodes "
+                        f"already and --num-episodes is {config.num_episodes}, so there is nothing to train; "
+                        f"pass a larger --num-episodes (the total, e.g. {done + config.num_episodes}) to train on")
+
+
 # ----------------------------------------------------------------------------- non-finite values
 
 DIVERGED = "lower --lr (or --actor-lr, --critic-lr), or check the scenario's rewards and observations"

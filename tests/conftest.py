@@ -17,3 +17,16 @@ def data_dir():
     return DATA
 
 
+@pytest.fixture
+def main(monkeypatch, tmp_path, capsys):
+    """maddpg-train's main in this process, run from tmp_path (TensorFlow imported once); returns
+    (rc, out, err). A module may define its own `main` fixture instead."""
+    from maddpg_tf2 import cli as cli_module
+
+    monkeypatch.chdir(tmp_path)
+
+    def call(*args):
+        rc = cli_module.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+    return call

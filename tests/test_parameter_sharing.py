@@ -60,7 +60,7 @@ def test_one_set_of_variables_per_team_and_pooled_losses_by_hand():
                                            for net in (a[0].critic, a[0].target_critic, a[0].target_actor))
     d = 21
     squash = lambda p: a[0].dist.sample(tf.constant(p)).numpy()
-    q_losses, p_losses = [], []
+    q_losses = []
     for m in range(3):
         obs, act, nxt = batch["obs"][m], batch["act"][m], batch["next_obs"][m]
         index = np.repeat(np.eye(3)[m][None], 4, axis=0)
@@ -121,19 +121,6 @@ def test_a_team_of_one_is_the_original_update():
 RUN = ["--scenario", "simple_spread", "--env-kwargs", '{"N": 4}', "--parameter-sharing", "team",
        "--max-episode-len", "5", "--batch-size", "16", "--buffer-size", "2000", "--save-rate", "10",
        "--num-envs", "5", "--num-units", "16", "--seed", "3", "--quiet", "--save-replay"]
-
-
-@pytest.fixture
-def main(monkeypatch, tmp_path, capsys):
-    from maddpg_tf2 import cli as cli_module
-
-    monkeypatch.chdir(tmp_path)
-
-    def call(*args):
-        rc = cli_module.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-    return call
 
 
 def _out(tmp, name, save="save"):

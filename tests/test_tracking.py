@@ -111,6 +111,25 @@ def tracked_run(stores):
     return tmp, results, ids, conns
 
 
+def sweep_in_process(path, out):
+    """maddpg-sweep's own main tracked to both, its trials run one after another in this process by the
+    function Ray would call; (exit code, stderr)."""
+    from maddpg_tf2.distributed import runtime
+    from maddpg_tf2.sweep import command, runner, trial
+
+    def serial(out, sweep, todo, *args):
+        for t in todo:
+            trial.run(trial.payload(out, sweep, t))
+        return "done"
+
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
+        mp.setattr(runner, "run_trials", serial)
+        mp.setattr(runtime, "connect", lambda *a, **k: None)
+        code = command.main([str(path), "--out", str(out), "--track", "mlflow", "--track", "wandb"])
+    return code, err.getvalue()
+
+
 def metric_rows(tmp):
     with open(tmp / "curves" / "run_metrics.csv") as f:
         return [(int(r["step"]), r["name"], float(r["value"])) for r in csv.DictReader(f)]
@@ -233,9 +252,6 @@ def tracked_sweep(stores):
     function Ray runs for each), tracked to both."""
     import yaml
 
-    from maddpg_tf2.distributed import runtime
-    from maddpg_tf2.sweep import command, runner, trial
-
     tmp = stores
     path = tmp / "two.yaml"
     path.write_text(yaml.safe_dump({
@@ -243,17 +259,8 @@ def tracked_sweep(stores):
                  "num-envs": 4, "save-rate": 10, "num-episodes": 30},
         "grid": {"lr": [0.01]}, "seeds": [0, 1], "metric": "final_reward"}))
 
-    def serial(out, sweep, todo, *args):
-        for t in todo:
-            trial.run(trial.payload(out, sweep, t))
-        return "done"
-
-    err = io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
-        mp.setattr(runner, "run_trials", serial)
-        mp.setattr(runtime, "connect", lambda *a, **k: None)
-        code = command.main([str(path), "--out", str(tmp / "sweep"), "--track", "mlflow", "--track", "wandb"])
-    return tmp, code, err.getvalue(), json.loads((tmp / "sweep" / tracking.RUN_FILE).read_text())["parent"]
+    code, err = sweep_in_process(path, tmp / "sweep")
+    return tmp, code, err, json.loads((tmp / "sweep" / tracking.RUN_FILE).read_text())["parent"]
 
 
 def test_sweep_parent_run_holds_the_trials_and_the_estimates(tracked_sweep):
@@ -305,9 +312,6 @@ def test_sweep_trials_are_one_wandb_group_with_a_sweep_run(tracked_sweep):
 def test_a_resumed_trial_and_a_rerun_sweep_continue_their_runs(tracked_sweep):
     """A trial that lost its result (as a killed worker leaves it) resumes from its checkpoint with
     --restore, into the same tracker runs; the rerun sweep continues its parent run."""
-    from maddpg_tf2.distributed import runtime
-    from maddpg_tf2.sweep import command, runner, trial
-
     tmp, _, _, parent = tracked_sweep
     folder = tmp / "sweep" / "trials" / "lr-0.01_s0"
     before = json.loads((folder / "policy" / tracking.RUN_FILE).read_text())["runs"]
@@ -319,17 +323,8 @@ def test_a_resumed_trial_and_a_rerun_sweep_continue_their_runs(tracked_sweep):
     for path in (folder / "policy").glob(f"ckpt-{numbers[-1]}.*"):
         path.unlink()
 
-    def serial(out, sweep, todo, *args):
-        for t in todo:
-            trial.run(trial.payload(out, sweep, t))
-        return "done"
-
-    err = io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
-        mp.setattr(runner, "run_trials", serial)
-        mp.setattr(runtime, "connect", lambda *a, **k: None)
-        code = command.main([str(tmp / "two.yaml"), "--out", str(tmp / "sweep"), "--track", "mlflow", "--track", "wandb"])
-    assert code == 0, err.getvalue()
+    code, err = sweep_in_process(tmp / "two.yaml", tmp / "sweep")
+    assert code == 0, err
     log = (folder / "train.log").read_text()
     assert "--restore" in log.splitlines()[-1] or "--restore" in log
     assert f"--track mlflow: continuing run lr-0.01_s0 ({before['mlflow']['run_id']})" in log

@@ -66,20 +66,6 @@ def full(tmp_path_factory):
     return tmp
 
 
-@pytest.fixture
-def main(monkeypatch, tmp_path, capsys):
-    """The command line's main in this process (TensorFlow imported once); returns (rc, out, err)."""
-    from maddpg_tf2 import cli as cli_module
-
-    monkeypatch.chdir(tmp_path)
-
-    def call(*args):
-        rc = cli_module.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return rc, out, err
-    return call
-
-
 # ----------------------------------------------------------------------------- seeded resume
 
 @pytest.mark.slow  # default suite time; the mid-episode resume tests check the same curve by default

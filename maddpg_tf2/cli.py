@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("--adv-eps", type=float, default=d.adv_eps, help="M3DDPG: perturbation step against opponents")
     fam.add_argument("--adv-eps-s", type=float, default=d.adv_eps_s, help="M3DDPG: perturbation step against teammates")
     fam.add_argument("--m3ddpg-released", action="store_true", default=d.m3ddpg_released, help="M3DDPG as its released code computes it (actor loss unperturbed, every other agent perturbed by the opponents' eps), not the paper's")
+    fam.add_argument("--real-q-log", action="store_true", default=d.real_q_log, help="every 5 save points, log each critic's estimate against the discounted return of the current policies from sampled states (MATD3's overestimation measure)")
+    fam.add_argument("--q-log-ep-len", type=int, default=d.q_log_ep_len, help="--real-q-log: steps the policies run from each sampled state")
+    fam.add_argument("--q-log-states", type=int, default=d.q_log_states, help="--real-q-log: states sampled per measure")
     dist = p.add_argument_group("training across machines (Ray)")
     dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
     dist.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster that explorers or coded learners join (auto or host:port; default: start a local Ray)")
@@ -319,6 +322,7 @@ def validate(c: Config) -> None:
                          f"updates the plain per-agent networks); use --agent-updates sequential with it")
     _validate_tracking(c)
     _validate_sharing(c)
+    _validate_real_q_log(c)
     if sum([c.display, c.benchmark]) > 1:
         raise UsageError("--display and --benchmark cannot be combined; pick one")
     if c.display_file and not c.display_file.lower().endswith((".gif", ".mp4")):
@@ -344,6 +348,22 @@ def _validate_sharing(c: Config) -> None:
         if given:
             raise UsageError(f"--parameter-sharing team cannot be combined with {flag} yet (the pooled team "
                              f"update replaces the per-agent rounds); drop one of the two")
+
+
+def _validate_real_q_log(c: Config) -> None:
+    """--real-q-log restores sampled worlds of this process and rolls the policies out from them."""
+    if not c.real_q_log:
+        return
+    from maddpg_tf2.envs.make import is_external
+
+    for flag, on in (("--explorers", bool(c.explorers)), ("--ensemble-size", c.ensemble_size > 1)):
+        if on:
+            why = ("the worlds live in the explorers' processes" if flag == "--explorers"
+                   else "which sub-policy would act in the rollouts is not defined")
+            raise UsageError(f"--real-q-log cannot be combined with {flag} yet ({why}); drop one of the two")
+    if is_external(c.scenario):
+        raise UsageError(f"--real-q-log restores sampled world states, which {c.scenario} cannot (the particle "
+                         f"scenarios and object-style scenario files can); drop --real-q-log")
 
 
 def _validate_replay(c: Config) -> None:

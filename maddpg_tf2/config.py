@@ -106,6 +106,15 @@ class Config:
     m3ddpg_released: bool = False
     """M3DDPG as dadadidodi/m3ddpg's released code computes it: the actor loss on the unperturbed Q
     and every other agent perturbed by adv_eps in the critic target (off: the paper's algorithm)."""
+    real_q_log: bool = False
+    """The MATD3 authors' overestimation measure (maddpg_tf2/real_q.py): every 5 save points, each agent's
+    critic estimate Q_i(s, a) against the discounted return the current policies collect from (s, a), over
+    q_log_states states sampled from the worlds visited since the last measure; written to the metrics CSV,
+    TensorBoard (q/...), <exp>_q_values.pkl/.csv/.png."""
+    q_log_ep_len: int = 200
+    """Steps the current policies run from each sampled state (the authors' --q-log-ep-len)."""
+    q_log_states: int = 200
+    """States sampled (with replacement, uniformly over the steps since the last measure) per measure."""
 
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"

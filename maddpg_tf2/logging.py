@@ -208,9 +208,13 @@ class RunLogger:
         episodes = [row[0] for row in self._rows()]
         plot_curves({self.exp_name: self.final_ep_rewards}, self.save_rate, out,
                     title=self.exp_name, episodes={self.exp_name: episodes})
-        if self._tracker is not None:
-            self._tracker.artifact(out, "curves")
+        self.artifact(out, "curves")
         return out
+
+    def artifact(self, path, folder: str) -> None:
+        """A file the trackers keep with the run (nothing without --track)."""
+        if self._tracker is not None:
+            self._tracker.artifact(path, folder)
 
     # ---------------------------------------------------------------- scalars
     def scalars(self, metrics: Dict[str, float], step: int) -> None:

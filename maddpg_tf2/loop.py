@@ -169,7 +169,11 @@ def make_collector(trainer):
         from maddpg_tf2.distributed.explorers import ExplorerCollector
         return ExplorerCollector(trainer)
     from maddpg_tf2.collectors import EnvCollector
-    return EnvCollector(trainer.env, trainer.policy, trainer.rng, c.max_episode_len)
+    collector = EnvCollector(trainer.env, trainer.policy, trainer.rng, c.max_episode_len)
+    if c.real_q_log:  # samples the states it steps from and measures the critics' bias (real_q.py)
+        from maddpg_tf2.real_q import RealQCollector
+        return RealQCollector(collector, trainer)
+    return collector
 
 
 def make_updater(config, learner, env):

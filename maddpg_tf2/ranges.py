@@ -95,6 +95,8 @@ RANGES = {
     "action_noise_clip": _float(0, NOISE_MAX, why="a bound on noise added to actions"),
     "adv_eps": _float(0, NOISE_MAX, why="a perturbation's size on actions"),
     "adv_eps_s": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "m3ddpg_released": SWITCH,
+    "real_q_log": SWITCH, "q_log_ep_len": _int(0, 100000, why="steps rolled out per sampled state"),
+    "q_log_states": _int(1, 100000, why="worlds stepped side by side"),
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
     "parameter_sharing": CHOICE,

@@ -12,11 +12,12 @@ the agent's critic (Q1 for MATD3) and the truth sum_{k<200} gamma^k r_i(t + k). 
 bootstrap through the time limit (done = 0 there), so they estimate this untruncated return.
 Prints one row per run and writes OUT/overestimation.json.
 
-Differs from the authors' `--real-q-log` (JohannesAck/MATD3implementation, train.py
+The same measure during training is `maddpg-train --real-q-log` (maddpg_tf2/real_q.py; the family
+sweep benchmarks/family/spread.yaml uses it). This script measures once, after training, from a
+fresh episode start. Both differ from the authors' `--real-q-log` (JohannesAck/MATD3implementation, train.py
 `calculate_real_q_value`): they restore 200 stored world states, step them once with the stored
 action and evaluate Q at the *new* observation with the *old* action; here Q is evaluated at the
-state the action was taken in. They measure every 5 save points during training; this measures
-once, after training.
+state the action was taken in.
 """
 from __future__ import annotations
 

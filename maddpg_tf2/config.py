@@ -106,6 +106,14 @@ class Config:
     m3ddpg_released: bool = False
     """M3DDPG as dadadidodi/m3ddpg's released code computes it: the actor loss on the unperturbed Q
     and every other agent perturbed by adv_eps in the critic target (off: the paper's algorithm)."""
+    perturb_opponents: float = 0.0
+    """--benchmark / --display: the evaluated team's opponents act perturbed by a step of this size
+    against the team's critics, M3DDPG's robustness test (maddpg_tf2/perturb.py; 0 = off)."""
+    perturb_team: str = "good"
+    """The evaluated team whose opponents are perturbed: `good` (the adversaries are) or `adversaries`."""
+    perturb_kind: str = "worst"
+    """`worst` (MAAL's step down the evaluated team's summed Q) or `random` (a uniformly random
+    direction of the same length: the control)."""
 
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"

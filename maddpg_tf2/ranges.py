@@ -95,6 +95,8 @@ RANGES = {
     "action_noise_clip": _float(0, NOISE_MAX, why="a bound on noise added to actions"),
     "adv_eps": _float(0, NOISE_MAX, why="a perturbation's size on actions"),
     "adv_eps_s": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "m3ddpg_released": SWITCH,
+    "perturb_opponents": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "perturb_team": CHOICE,
+    "perturb_kind": CHOICE,
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
     "parameter_sharing": CHOICE,

@@ -23,6 +23,8 @@ POLICIES = ("maddpg", "ddpg", "matd3", "mmmaddpg")
 CODED_SCHEMES = ("none", "mds", "random_sparse", "replication", "ldpc")
 TRACKERS = ("mlflow", "wandb")  # tracking.BACKENDS
 BOX_POLICIES = ("deterministic", "gaussian")  # distributions.BOX_POLICIES (not imported: it loads TensorFlow)
+PERTURB_TEAMS = ("good", "adversaries")  # perturb.TEAMS (not imported: it loads TensorFlow)
+PERTURB_KINDS = ("worst", "random")  # perturb.KINDS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -100,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     fam.add_argument("--real-q-log", action="store_true", default=d.real_q_log, help="every 5 save points, log each critic's estimate against the discounted return of the current policies from sampled states (MATD3's overestimation measure)")
     fam.add_argument("--q-log-ep-len", type=int, default=d.q_log_ep_len, help="--real-q-log: steps the policies run from each sampled state")
     fam.add_argument("--q-log-states", type=int, default=d.q_log_states, help="--real-q-log: states sampled per measure")
+    fam.add_argument("--perturb-opponents", type=float, default=d.perturb_opponents, metavar="EPS", help="--display/--benchmark: the evaluated team's opponents act perturbed by a step of EPS against its critics (M3DDPG's robustness test; 0: off)")
+    fam.add_argument("--perturb-team", type=str, default=d.perturb_team, choices=PERTURB_TEAMS, help="the evaluated team, whose opponents are perturbed (good: the adversaries are)")
+    fam.add_argument("--perturb-kind", type=str, default=d.perturb_kind, choices=PERTURB_KINDS, help="worst: down the gradient of the evaluated team's Q; random: a random direction of the same size (the control)")
     dist = p.add_argument_group("training across machines (Ray)")
     dist.add_argument("--explorers", type=int, default=d.explorers, help="Ray explorer processes, each stepping --num-envs worlds (0: one process)")
     dist.add_argument("--ray-address", type=str, default=d.ray_address, help="Ray cluster that explorers or coded learners join (auto or host:port; default: start a local Ray)")
@@ -305,6 +310,9 @@ def validate(c: Config) -> None:
     if c.adversaries_from is not None and not (c.display or c.benchmark):
         raise UsageError("--adversaries-from sets who plays the adversaries in --display or --benchmark; add one "
                          "of those, or drop it")
+    if c.perturb_opponents and not (c.display or c.benchmark):
+        raise UsageError("--perturb-opponents perturbs the opponents of trained agents in --display or --benchmark "
+                         "(training perturbs through --adv-policy mmmaddpg); add one of those, or drop it")
     if c.explorers == 0 and (c.async_updates or c.inference != "local"):
         raise UsageError("--async-updates and --inference central need explorers; add --explorers K (K >= 1)")
     if c.ray_address and not (c.explorers or c.coded_scheme):

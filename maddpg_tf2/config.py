@@ -115,6 +115,14 @@ class Config:
     """Steps the current policies run from each sampled state (the authors' --q-log-ep-len)."""
     q_log_states: int = 200
     """States sampled (with replacement, uniformly over the steps since the last measure) per measure."""
+    perturb_opponents: float = 0.0
+    """--benchmark / --display: the evaluated team's opponents act perturbed by a step of this size
+    against the team's critics, M3DDPG's robustness test (maddpg_tf2/perturb.py; 0 = off)."""
+    perturb_team: str = "good"
+    """The evaluated team whose opponents are perturbed: `good` (the adversaries are) or `adversaries`."""
+    perturb_kind: str = "worst"
+    """`worst` (MAAL's step down the evaluated team's summed Q) or `random` (a uniformly random
+    direction of the same length: the control)."""
 
     # --- discrete gradient estimators ---
     gradient_estimator: str = "gumbel"

@@ -56,6 +56,7 @@ def summarise_returns(name: str, episodes: list, agent_names) -> dict:
 
 def benchmark_returns(config, env, policy, exp_name: str) -> int:
     """Writes <benchmark-dir>/<exp-name>.pkl (the episode list) and _summary.json, prints the table."""
+    from maddpg_tf2 import perturb
     from maddpg_tf2.envs.make import env_stem
 
     rng = np.random.default_rng(config.seed)
@@ -64,6 +65,7 @@ def benchmark_returns(config, env, policy, exp_name: str) -> int:
     path = os.path.join(config.benchmark_dir, exp_name + ".pkl")
     fileio.write_pickle(path, episodes)
     summary = summarise_returns(env_stem(config.scenario), episodes, list(env.agent_names))
+    summary = perturb.record(summary, config)
     summary_path = os.path.join(config.benchmark_dir, exp_name + "_summary.json")
     benchmark_metrics.write_summary_json(summary_path, summary)
     print(benchmark_metrics.format_table(summary), flush=True)

@@ -3,7 +3,8 @@
 Per agent an actor, a critic, their targets and two Adam optimizers (`AgentNets`); the losses of
 the original (`critic_loss`, `actor_loss`) and its critic target (`critic_target`); one agent's
 critic step and actor step (`critic_step`, `actor_step`); TF1's Adam (`Adam`), the per-variable
-gradient clip (`clip_per_variable`) and the polyak update of targets (`polyak_update`); and the
+gradient clip (`clip_per_variable`), the polyak update of targets (`polyak_update`) and MAAL's
+normalised gradient step on actions (`normalised_gradient_step`); and the
 slicing of a replay batch into one agent's batch (`batch_for_agent`, `agent_batch_from_joint`,
 `columns`).
 
@@ -292,6 +293,30 @@ def critic_input(i, obs_n, act_n, local_q, obs_all=None):
         return tf.concat([obs_n[i], act_n[i]], axis=-1)
     obs = list(obs_n) if obs_all is None else [obs_all]
     return tf.concat(obs + list(act_n), axis=-1)
+
+
+def normalised_gradient_step(loss_fn, act_n, rates):
+    """Actions after one step up `loss_fn`'s gradient, l2-normalised per sample (MAAL's step).
+
+    M3DDPG's worst case (`maddpg_tf2.m3ddpg`, loss = -mean Q_i) and the perturbed opponents of a
+    robustness test (`maddpg_tf2.perturb`, loss = -sum of the evaluated team's Q) both take it.
+
+    Args:
+        loss_fn: `loss_fn(act_n)`, a scalar differentiable in the actions.
+        act_n: Actions per agent [B, k_j].
+        rates: The step eps_j per agent; None leaves agent j's action as it is.
+
+    Returns:
+        [B, k_j] per agent: a_j + eps_j * l2_normalize(d loss / d a_j, axis=1), held constant (no
+        gradient flows through the step); a_j itself where eps_j is None.
+    """
+    acts = [tf.convert_to_tensor(a) for a in act_n]
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(acts)
+        loss = loss_fn(acts)
+    grads = tape.gradient(loss, acts, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return [a if r is None else a + r * tf.stop_gradient(tf.math.l2_normalize(g, axis=1))
+            for a, g, r in zip(acts, grads, rates)]
 
 
 @dataclass

@@ -30,8 +30,8 @@ import numpy as np
 import tensorflow as tf
 
 from maddpg_tf2.config import Config
-from maddpg_tf2.kernel import (AgentNets, UpdateSettings, actor_step, critic_input,
-                               critic_target, fit_critic, joint, net_vars, polyak_update, q_value, standardise,
+from maddpg_tf2.kernel import (AgentNets, UpdateSettings, actor_step, critic_input, critic_target, fit_critic,
+                               joint, net_vars, normalised_gradient_step, polyak_update, q_value, standardise,
                                target_actions, update_metrics)
 
 
@@ -83,15 +83,11 @@ def worst_case_actions(critic, i: int, obs_n, act_n, rates: Sequence[float], loc
     Returns:
         [B, k_j] per agent: a_j + eps_j * l2_normalize(d(-mean Q)/d a_j) for j != i, a_i unchanged.
     """
-    acts = [tf.convert_to_tensor(a) for a in act_n]
     if local_q:
-        return acts
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(acts)
-        loss = -tf.reduce_mean(q_value(critic, critic_input(i, obs_n, acts, local_q, obs_all)))
-    grads = tape.gradient(loss, acts)
-    return [a if j == i else a + rates[j] * tf.stop_gradient(tf.math.l2_normalize(g, axis=1))
-            for j, (a, g) in enumerate(zip(acts, grads))]
+        return [tf.convert_to_tensor(a) for a in act_n]
+    return normalised_gradient_step(
+        lambda acts: -tf.reduce_mean(q_value(critic, critic_input(i, obs_n, acts, local_q, obs_all))), act_n,
+        [None if j == i else r for j, r in enumerate(rates)])
 
 
 def update_agent(i: int, agents: Sequence[AgentNets], batch_i: dict, hp: UpdateSettings, m3: M3DDPGSettings,

@@ -15,7 +15,7 @@ from maddpg_tf2.config import Config
 from maddpg_tf2.envs.base import episode_over
 
 
-def _load_policy(config: Config, env):
+def _load_agents(config: Config, env):
     from maddpg_tf2 import checkpoint
     from maddpg_tf2.agents import build_agents
 
@@ -23,9 +23,20 @@ def _load_policy(config: Config, env):
     # Weights (and optimizer state) only: counters and replay belong to training.
     checkpoint.restore(config.load_dir or config.save_dir, learner, scenario=config.scenario)
     policy.refresh(learner)
+    return learner, policy
+
+
+def _load_policy(config: Config, env):
+    """The acting policy: --load-dir's agents, the adversaries from --adversaries-from when given, the
+    evaluated team's opponents perturbed with --perturb-opponents (by the critics of that team's run)."""
+    learner, policy = _load_agents(config, env)
+    critics = {"good": learner, "adversaries": learner}
     if config.adversaries_from:
         from maddpg_tf2.teams import with_adversaries_from
-        return with_adversaries_from(config, env, policy, _load_policy)
+        policy, critics["adversaries"] = with_adversaries_from(config, env, policy, _load_agents)
+    if config.perturb_opponents:
+        from maddpg_tf2.perturb import with_perturbed_opponents
+        policy = with_perturbed_opponents(config, env, policy, critics[config.perturb_team])
     return policy
 
 
@@ -49,7 +60,7 @@ def benchmark(config: Config) -> int:
     max_episode_len steps each (the original shifted every episode by one step and dropped the last
     step; see docs/differences.md, "Benchmark files"), then a summary table on stdout and as JSON beside the pickle.
     """
-    from maddpg_tf2 import benchmark_metrics
+    from maddpg_tf2 import benchmark_metrics, perturb
     from maddpg_tf2.envs.make import make_env_for
     from maddpg_tf2.agents import exp_name_for
 
@@ -102,6 +113,7 @@ def benchmark(config: Config) -> int:
     fileio.write_pickle(path, episodes)
     summary = benchmark_metrics.summarise(env_scenario_name(config.scenario), [ep[0] for ep in episodes],
                                           list(env.adversary_n))
+    summary = perturb.record(summary, config)
     summary_path = os.path.join(config.benchmark_dir, exp_name + "_summary.json")
     benchmark_metrics.write_summary_json(summary_path, summary)
     print(benchmark_metrics.format_table(summary), flush=True)

@@ -97,6 +97,8 @@ RANGES = {
     "adv_eps_s": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "m3ddpg_released": SWITCH,
     "real_q_log": SWITCH, "q_log_ep_len": _int(0, 100000, why="steps rolled out per sampled state"),
     "q_log_states": _int(1, 100000, why="worlds stepped side by side"),
+    "perturb_opponents": _float(0, NOISE_MAX, why="a perturbation's size on actions"), "perturb_team": CHOICE,
+    "perturb_kind": CHOICE,
     # other environments
     "env_kwargs": JSON, "continuous_actions": SWITCH, "box_policy": CHOICE,
     "parameter_sharing": CHOICE,

@@ -69,10 +69,12 @@ class TeamPolicy:
         return self._merge(self.good.act(obs_n, rng, deterministic), self.adversaries.act(obs_n, rng, deterministic))
 
 
-def with_adversaries_from(config: Config, env, policy, load_policy):
-    """`policy` with the env's adversaries acting from the checkpoint --adversaries-from names."""
+def with_adversaries_from(config: Config, env, policy, load_agents):
+    """`policy` with the env's adversaries acting from the checkpoint --adversaries-from names, and the
+    learner of that checkpoint (`load_agents(config, env)` gives a checkpoint's learner and policy)."""
     adversary_n = list(env.adversary_n)
     if not any(adversary_n) or all(adversary_n):
         raise UserError(f"--adversaries-from needs a scenario with adversaries and good agents; "
                         f"'{config.scenario}' has {sum(adversary_n)} adversaries among {len(adversary_n)} agents")
-    return TeamPolicy(policy, load_policy(team_config(config, config.adversaries_from), env), adversary_n)
+    learner, adversaries = load_agents(team_config(config, config.adversaries_from), env)
+    return TeamPolicy(policy, adversaries, adversary_n), learner

@@ -34,7 +34,8 @@ OWNED = {"seed": "seeds:", "save_dir": "the trial folder", "load_dir": "the tria
          "track_project": "maddpg-sweep --track-project"}
 # Keys a benchmark: section may hold (how to evaluate; the network shapes come from base/grid).
 BENCHMARK_KEYS = ("benchmark_iters", "benchmark_deterministic", "num_envs", "ensemble_member",
-                  "adversaries_from", "max_episode_len", "intra_op_threads", "inter_op_threads")
+                  "adversaries_from", "max_episode_len", "intra_op_threads", "inter_op_threads",
+                  "perturb_opponents", "perturb_team", "perturb_kind")
 SEED_MAX = 2**32 - 1
 
 

@@ -1,7 +1,7 @@
 """The MADDPG family's comparison (benchmarks/FAMILY.md) from the sweeps of benchmarks/family/*.yaml.
 
     maddpg-sweep benchmarks/family/<scenario>.yaml --out SWEEPS/family_<scenario>    (for each scenario)
-    python3 benchmarks/family_report.py --sweeps SWEEPS [--crossplay] [--perturb EPS ...] [--jobs 2]
+    python3 benchmarks/family_report.py --sweeps SWEEPS [--crossplay] [--perturb EPS ...] [--jobs 2] [--keep]
 
 Reads every finished trial (results, learning curves, the spread trials' --real-q-log files) and
 writes benchmarks/family/family.json, family_curves.png and family_overestimation.png, and prints the
@@ -346,6 +346,28 @@ def tables(report, over, cross, perturbed):
     return "\n".join(lines)
 
 
+def keep(sweeps):
+    """Copy each sweep's report (report.md, results.csv, report.png) and the spread trials' --real-q-log
+    CSVs under benchmarks/family/results/, where they stay with the repository."""
+    import shutil
+
+    for key in SCENARIOS:
+        src = os.path.join(sweeps, f"family_{key}")
+        if not os.path.isdir(src):
+            continue
+        dst = os.path.join(OUT, "results", key)
+        os.makedirs(dst, exist_ok=True)
+        for name in ("report.md", "results.csv", "report.png"):
+            if os.path.isfile(os.path.join(src, name)):
+                shutil.copyfile(os.path.join(src, name), os.path.join(dst, name))
+        _, by_rule = finished(sweeps, key)
+        for results in by_rule.values():
+            for r in results:
+                q = os.path.join(r["dir"], "curves", f"{r['trial']}_q_values.csv")
+                if os.path.isfile(q):
+                    shutil.copyfile(q, os.path.join(dst, os.path.basename(q)))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sweeps", required=True, help="folder holding family_<scenario>/ sweep outputs")
@@ -353,7 +375,10 @@ def main():
     p.add_argument("--perturb", type=float, nargs="*", default=[])
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--scratch", default="/tmp/family_bench")
+    p.add_argument("--keep", action="store_true", help="copy the sweeps' reports under benchmarks/family/results/")
     a = p.parse_args()
+    if a.keep:
+        keep(a.sweeps)
     report = summarise(a.sweeps)
     over = overestimation(report)
     cache = os.path.join(OUT, "crossplay.json")

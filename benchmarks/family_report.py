@@ -206,6 +206,8 @@ def perturb_todo(sweeps, key, scratch, epsilons, kinds=("worst", "random")):
     varying = SCENARIOS[key][3]
     todo = []
     for rule, rs in by_rule.items():
+        if rule == "ddpg":
+            continue  # a ddpg team's critics see only their own actions: no worst case (refused)
         for r in rs:
             for eps in epsilons:
                 for kind in kinds:

@@ -39,6 +39,10 @@ SCENARIOS = {
     "tag": ("tag.yaml", "predator-prey (simple_tag), predators vs MADDPG prey", "adv-policy", "adversaries"),
 }
 # extra benchmark numbers reported beside the sweep's metric
+# the numbers the robustness tables show: the team's own objective against the opponents (physical
+# deception: a good agent at the goal and the adversary not; predator-prey: touches)
+ROBUST = {"adversary": ("deception_success_rate", "good_success_rate", "adversary_success_rate"),
+          "tag": ("touches_per_episode",)}
 EXTRA = {"spread": ("collisions_per_episode_pairs", "occupied_landmarks_final"),
          "adversary": ("adversary_success_rate",), "speaker_listener": ("listener_target_dist_final",),
          "tag": ("episodes_with_touch_rate",)}
@@ -118,6 +122,7 @@ def summarise(sweeps):
                     row[name] = estimate(vals)
             if rule != "maddpg" and len(base) > 1 and len(results) > 1:
                 row["metric_vs_maddpg"] = versus([r["metric"] for r in results], base)
+            row["summaries"] = [r["summary"]["metrics"] for r in results if r.get("summary")]
             row["curves"] = [curve(r) for r in results]
             q = [q_rows(r) for r in results]
             if any(q):
@@ -280,6 +285,15 @@ def fmt(e, digits=3):
     return f"{e['value']:.{digits}g} [{e['low']:.{digits}g}, {e['high']:.{digits}g}]"
 
 
+def own_metric(report, key, rule, metric):
+    """The mean over seeds of a benchmark number of the rule's own runs (against the opponents it trained with)."""
+    row = report[key]["rules"][rule]
+    if metric == report[key]["metric"]:
+        return row["metric"]["mean"]["value"]
+    vals = [m[metric]["mean"] for m in row.get("summaries", []) if metric in m]
+    return float(np.mean(vals)) if vals else None
+
+
 def tables(report, over, cross, perturbed):
     lines = []
     for key, entry in report.items():
@@ -305,45 +319,48 @@ def tables(report, over, cross, perturbed):
     for key in ("adversary", "tag"):
         if key not in report or not cross:
             continue
-        metric = report[key]["metric"]
-        lines += ["", f"### Cross-play, {SCENARIOS[key][1].split(',')[0]}: `{metric}` of the row's team "
-                  f"against the column's opponents (same seed; mean over seeds)", "",
-                  "| team \\ opponents trained beside | " + " | ".join(RULES) + " | others' mean |",
-                  "|---|" + "---|" * (len(RULES) + 1)]
-        for x in RULES:
-            if x not in report[key]["rules"]:
-                continue
-            own = report[key]["rules"][x]["metric"]["mean"]["value"]
-            cells, others = [], []
-            for y in RULES:
-                if y == x:
-                    cells.append(f"**{own:.3g}**")
+        for metric in ROBUST[key]:
+            lines += ["", f"### Cross-play, {SCENARIOS[key][1].split(',')[0]}: `{metric}`, the row's team against "
+                      f"the opponents trained beside the column's rule (same seed; mean over seeds)", "",
+                      "| team \\ opponents trained beside | " + " | ".join(RULES) + " | others' mean |",
+                      "|---|" + "---|" * (len(RULES) + 1)]
+            for x in RULES:
+                if x not in report[key]["rules"]:
                     continue
-                vals = [v[metric] for k, v in cross.items() if k.startswith(f"{key}/{x}/vs/{y}/")]
-                cells.append(f"{np.mean(vals):.3g}" if vals else "")
-                others += vals
-            lines.append(f"| {x} | " + " | ".join(cells) + f" | {np.mean(others):.3g} |" if others else
-                         f"| {x} | " + " | ".join(cells) + " | |")
+                own = own_metric(report, key, x, metric)
+                cells, others = [], []
+                for y in RULES:
+                    if y == x:
+                        cells.append(f"**{own:.3g}**" if own is not None else "")
+                        continue
+                    vals = [v[metric] for k, v in cross.items() if k.startswith(f"{key}/{x}/vs/{y}/")]
+                    cells.append(f"{np.mean(vals):.3g}" if vals else "")
+                    others += vals
+                tail = f"{np.mean(others):.3g}" if others else ""
+                lines.append(f"| {x} | " + " | ".join(cells) + f" | {tail} |")
     if perturbed:
-        lines += ["", "### Perturbed opponents: `metric` mean over seeds (eps: l2 size of the perturbation)", ""]
+        lines += ["", "### Perturbed opponents: mean over seeds (eps: l2 size of each opponent's step)", ""]
         for key in ("adversary", "tag"):
             if key not in report:
                 continue
-            metric = report[key]["metric"]
             eps = sorted({float(k.split("/")[4]) for k in perturbed if k.startswith(key + "/")})
             if not eps:
                 continue
-            lines += [f"{SCENARIOS[key][1]}, `{metric}`:", "",
-                      "| rule | none | " + " | ".join(f"worst {e:g} | random {e:g}" for e in eps) + " |",
-                      "|---|---|" + "---|---|" * len(eps)]
-            for rule, row in report[key]["rules"].items():
-                cells = [f"{row['metric']['mean']['value']:.3g}"]
-                for e in eps:
-                    for kind in ("worst", "random"):
-                        vals = [v[metric] for k, v in perturbed.items()
-                                if k.startswith(f"{key}/{rule}/perturb/{kind}/{e:g}/")]
-                        cells.append(f"{np.mean(vals):.3g}" if vals else "")
-                lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+            lines += [f"{SCENARIOS[key][1]}:", "",
+                      "| rule | metric | none | " + " | ".join(f"worst {e:g} | random {e:g}" for e in eps) + " |",
+                      "|---|---|---|" + "---|---|" * len(eps)]
+            for rule in report[key]["rules"]:
+                if rule == "ddpg":
+                    continue
+                for metric in ROBUST[key]:
+                    own = own_metric(report, key, rule, metric)
+                    cells = [f"{own:.3g}" if own is not None else ""]
+                    for e in eps:
+                        for kind in ("worst", "random"):
+                            vals = [v[metric] for k, v in perturbed.items()
+                                    if k.startswith(f"{key}/{rule}/perturb/{kind}/{e:g}/")]
+                            cells.append(f"{np.mean(vals):.3g}" if vals else "")
+                    lines.append(f"| {rule} | `{metric}` | " + " | ".join(cells) + " |")
             lines.append("")
     return "\n".join(lines)
 
@@ -399,7 +416,7 @@ def main():
             done = json.load(f)
         cross = {k: v for k, v in done.items() if "/vs/" in k}
         perturbed = {k: v for k, v in done.items() if "/perturb/" in k}
-    slim = {k: {**e, "rules": {r: {n: v for n, v in row.items() if n not in ("curves", "q")}
+    slim = {k: {**e, "rules": {r: {n: v for n, v in row.items() if n not in ("curves", "q", "summaries")}
                                for r, row in e["rules"].items()}} for k, e in report.items()}
     with open(os.path.join(OUT, "family.json"), "w") as f:
         json.dump({"scenarios": slim, "overestimation": over}, f, indent=1)

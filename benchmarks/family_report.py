@@ -295,19 +295,25 @@ def own_metric(report, key, rule, metric):
 
 
 def tables(report, over, cross, perturbed):
+    """The markdown tables, as {section: text} (sections: scenarios, overestimation, crossplay, perturbed)."""
+    sections = {}
     lines = []
     for key, entry in report.items():
         extra = [n for n in EXTRA.get(key, ()) if any(n in r for r in entry["rules"].values())]
+        show_final = entry["metric"] != "final_reward"
         lines += ["", f"### {SCENARIOS[key][1]}", "",
                   f"| rule | seeds | `{entry['metric']}` mean [95% CI] | IQM [95% CI] | vs maddpg (mean) | "
-                  + " | ".join(f"`{n}` mean" for n in extra) + " | final reward mean | per seed |",
-                  "|---|---|---|---|---|" + "---|" * len(extra) + "---|---|"]
+                  + " | ".join(f"`{n}` mean" for n in extra) + (" | final reward mean" if show_final else "")
+                  + " | per seed |",
+                  "|---|---|---|---|---|" + "---|" * len(extra) + ("---|" if show_final else "") + "---|"]
         for rule, row in entry["rules"].items():
             vs = fmt(row["metric_vs_maddpg"]) if "metric_vs_maddpg" in row else ""
             per = ", ".join(f"{v:.3g}" for v in row["metric"]["values"])
             ex = " | ".join(fmt(row[n]["mean"]) if n in row else "" for n in extra)
+            final = f" {fmt(row['final_reward']['mean'], 4)} |" if show_final else ""
             lines.append(f"| {rule} | {row['metric']['n']} | {fmt(row['metric']['mean'])} | "
-                         f"{fmt(row['metric']['iqm'])} | {vs} | {ex} | {fmt(row['final_reward']['mean'], 4)} | {per} |")
+                         f"{fmt(row['metric']['iqm'])} | {vs} | {ex} |{final} {per} |")
+    sections["scenarios"], lines = "\n".join(lines).strip(), []
     if over:
         lines += ["", "### Overestimation at the last measure (simple_spread, 25,000 episodes)", "",
                   "| rule | seeds | critic Q | true return | bias Q - return | bias / abs(return) |",
@@ -316,6 +322,7 @@ def tables(report, over, cross, perturbed):
             lines.append(f"| {rule} | {o['bias']['n']} | {fmt(o['estimate']['mean'])} | "
                          f"{fmt(o['true_return']['mean'])} | {fmt(o['bias']['mean'])} | "
                          f"{fmt(o['relative_bias']['mean'])} |")
+    sections["overestimation"], lines = "\n".join(lines).strip(), []
     for key in ("adversary", "tag"):
         if key not in report or not cross:
             continue
@@ -338,6 +345,7 @@ def tables(report, over, cross, perturbed):
                     others += vals
                 tail = f"{np.mean(others):.3g}" if others else ""
                 lines.append(f"| {x} | " + " | ".join(cells) + f" | {tail} |")
+    sections["crossplay"], lines = "\n".join(lines).strip(), []
     if perturbed:
         lines += ["", "### Perturbed opponents: mean over seeds (eps: l2 size of each opponent's step)", ""]
         for key in ("adversary", "tag"):
@@ -362,7 +370,21 @@ def tables(report, over, cross, perturbed):
                             cells.append(f"{np.mean(vals):.3g}" if vals else "")
                     lines.append(f"| {rule} | `{metric}` | " + " | ".join(cells) + " |")
             lines.append("")
-    return "\n".join(lines)
+    sections["perturbed"] = "\n".join(lines).strip()
+    return sections
+
+
+def fill(path, sections):
+    """Replace the text between `<!-- family:NAME -->` and `<!-- /family:NAME -->` in `path` by the section."""
+    import re
+
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    for name, body in sections.items():
+        text = re.sub(rf"(<!-- family:{name} -->\n).*?(\n<!-- /family:{name} -->)",
+                      lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def keep(sweeps):
@@ -394,6 +416,7 @@ def main():
     p.add_argument("--perturb", type=float, nargs="*", default=[])
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--scratch", default="/tmp/family_bench")
+    p.add_argument("--write-md", action="store_true", help="fill the tables of benchmarks/FAMILY.md")
     p.add_argument("--keep", action="store_true", help="copy the sweeps' reports under benchmarks/family/results/")
     a = p.parse_args()
     if a.keep:
@@ -423,7 +446,10 @@ def main():
     plot_curves(report, os.path.join(OUT, "family_curves.png"))
     if over:
         plot_overestimation(report, os.path.join(OUT, "family_overestimation.png"))
-    print(tables(report, over, cross, perturbed))
+    sections = tables(report, over, cross, perturbed)
+    if a.write_md:
+        fill(os.path.join(HERE, "FAMILY.md"), sections)
+    print("\n\n".join(sections.values()))
 
 
 if __name__ == "__main__":

@@ -381,8 +381,8 @@ def fill(path, sections):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     for name, body in sections.items():
-        text = re.sub(rf"(<!-- family:{name} -->\n).*?(\n<!-- /family:{name} -->)",
-                      lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
+        text = re.sub(rf"(<!-- family:{name} -->).*?(<!-- /family:{name} -->)",
+                      lambda m: m.group(1) + "\n" + body + "\n" + m.group(2), text, flags=re.S)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 

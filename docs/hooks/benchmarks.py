@@ -11,7 +11,8 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parents[2]
-PATTERNS = ("benchmarks/*.md", "benchmarks/*.png", "benchmarks/paper/*.png", "benchmarks/paper/**/*.png")
+PATTERNS = ("benchmarks/*.md", "benchmarks/*.png", "benchmarks/paper/*.png", "benchmarks/paper/**/*.png",
+            "benchmarks/family/*.png")
 
 
 def on_files(files, config):

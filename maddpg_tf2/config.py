@@ -79,8 +79,10 @@ class Config:
     ensemble_size: int = 1
     """Sub-policies K per agent; one drawn uniformly per agent at every episode start (1 = original)."""
     ensemble_member: Optional[int] = None
-    adversaries_from: Optional[str] = None  # --benchmark/--display: the adversaries' checkpoint (teams.py)
     """--display / --benchmark / load: the sub-policy k that acts (None: a random one per episode)."""
+    adversaries_from: Optional[str] = None
+    """--display / --benchmark: the adversaries act with the checkpoint in this folder, the good agents
+    with load_dir's (teams trained in separate runs; maddpg_tf2/teams.py)."""
     infer_policies: bool = False
     """Critic targets use each agent's learned approximations of the others' policies (off = original)."""
     infer_entropy: float = 1e-3

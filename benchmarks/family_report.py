@@ -231,10 +231,12 @@ def plot_curves(report, path):
     from matplotlib.figure import Figure
 
     keys = [k for k in SCENARIOS if k in report]
-    fig = Figure(figsize=(5.5 * len(keys), 4.2), dpi=100)
+    cols = min(2, len(keys))
+    rows = (len(keys) + cols - 1) // cols
+    fig = Figure(figsize=(5.8 * cols, 4.2 * rows), dpi=100)
     FigureCanvasAgg(fig)
     for j, key in enumerate(keys):
-        ax = fig.add_subplot(1, len(keys), j + 1)
+        ax = fig.add_subplot(rows, cols, j + 1)
         for rule, row in report[key]["rules"].items():
             n = min(len(c[1]) for c in row["curves"])
             x = np.array(row["curves"][0][0][:n])
@@ -243,7 +245,7 @@ def plot_curves(report, path):
             ax.fill_between(x, ys.min(axis=0), ys.max(axis=0), color=line.get_color(), alpha=0.15)
         ax.set_title(SCENARIOS[key][1], fontsize="small")
         ax.set_xlabel("episodes")
-        ax.set_ylabel("mean episode reward (all agents)" if j == 0 else "")
+        ax.set_ylabel("mean episode reward (all agents)" if j % cols == 0 else "")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="x-small", loc="lower right")
     fig.tight_layout()

@@ -225,6 +225,71 @@ def perturb_todo(sweeps, key, scratch, epsilons, kinds=("worst", "random")):
     return todo
 
 
+# ----------------------------------------------------------------------------- M3DDPG's training eps
+EPS_SWEEP = "adversary_eps"  # benchmarks/family/adversary_eps.yaml: mmmaddpg good agents at larger --adv-eps
+
+
+def eps_results(sweeps):
+    """{adv_eps: [result dicts by seed]} of the finished trials of the eps sweep (empty if not run)."""
+    from maddpg_tf2.sweep.report import load_results
+    from maddpg_tf2.sweep.spec import expand, load
+    from maddpg_tf2.sweep.trial import trial_dir
+
+    out = os.path.join(sweeps, f"family_{EPS_SWEEP}")
+    if not os.path.isdir(out):
+        return {}
+    trials = expand(load(os.path.join(OUT, f"{EPS_SWEEP}.yaml")))
+    by_name = {t.name: t for t in trials}
+    found = {}
+    for r in load_results(out, trials):
+        r["dir"] = trial_dir(out, r["trial"])
+        found.setdefault(float(by_name[r["trial"]].point["adv-eps"]), []).append(r)
+    return {e: sorted(rs, key=lambda r: r["seed"]) for e, rs in sorted(found.items())}
+
+
+def eps_todo(sweeps, scratch, epsilons, kinds=("worst", "random")):
+    todo = []
+    for train_eps, rs in eps_results(sweeps).items():
+        for r in rs:
+            for eps in epsilons:
+                for kind in kinds:
+                    k = f"{EPS_SWEEP}/{train_eps:g}/perturb/{kind}/{eps:g}/s{r['seed']}"
+                    exp = k.replace("/", "_")
+                    extra = ["--perturb-opponents", repr(float(eps)), "--perturb-kind", kind, "--perturb-team", "good"]
+                    todo.append((k, bench_cmd(r["dir"], exp, r["dir"], "good", r["seed"], scratch, exp, extra), scratch))
+    return todo
+
+
+def eps_table(sweeps, report, perturbed):
+    """Physical deception's deception success of MADDPG and of M3DDPG at each training --adv-eps, unperturbed
+    and against perturbed adversaries."""
+    if "adversary" not in report:
+        return ""
+    metric = "deception_success_rate"
+    eps = sorted({float(k.split("/")[4]) for k in perturbed if k.startswith("adversary/")})
+    rows = [("maddpg", None, report["adversary"]["rules"].get("maddpg"), "adversary/maddpg"),
+            ("mmmaddpg", 1e-3, report["adversary"]["rules"].get("mmmaddpg"), "adversary/mmmaddpg")]
+    for train_eps, rs in eps_results(sweeps).items():
+        rows.append(("mmmaddpg", train_eps, {"summaries": [r["summary"]["metrics"] for r in rs if r.get("summary")]},
+                     f"{EPS_SWEEP}/{train_eps:g}"))
+    lines = ["| good agents | training `--adv-eps` | seeds | unperturbed [95% CI] | "
+             + " | ".join(f"worst {e:g} | random {e:g}" for e in eps) + " |", "|---|---|---|---|" + "---|---|" * len(eps)]
+    for rule, train_eps, row, prefix in rows:
+        if not row:
+            continue
+        vals = [m[metric]["mean"] for m in row.get("summaries", []) if metric in m]
+        if not vals:
+            continue
+        cells = [fmt(estimate(vals)["mean"])]
+        for e in eps:
+            for kind in ("worst", "random"):
+                got = [v[metric] for k, v in perturbed.items() if k.startswith(f"{prefix}/perturb/{kind}/{e:g}/")]
+                cells.append(f"{np.mean(got):.3g}" if got else "")
+        shown = "" if train_eps is None else f"{train_eps:g}"
+        lines.append(f"| {rule} | {shown} | {len(vals)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- figures
 def plot_curves(report, path):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -435,6 +500,8 @@ def main():
                 todo += crossplay_todo(a.sweeps, key, a.scratch)
             if a.perturb:
                 todo += perturb_todo(a.sweeps, key, a.scratch, a.perturb)
+        if a.perturb:
+            todo += eps_todo(a.sweeps, a.scratch, a.perturb)
         run_cached(a.jobs, cache, todo)
     if os.path.isfile(cache):
         with open(cache) as f:
@@ -449,6 +516,7 @@ def main():
     if over:
         plot_overestimation(report, os.path.join(OUT, "family_overestimation.png"))
     sections = tables(report, over, cross, perturbed)
+    sections["eps"] = eps_table(a.sweeps, report, perturbed)
     if a.write_md:
         fill(os.path.join(HERE, "FAMILY.md"), sections)
     print("\n\n".join(sections.values()))

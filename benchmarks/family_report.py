@@ -459,7 +459,7 @@ def keep(sweeps):
     CSVs under benchmarks/family/results/, where they stay with the repository."""
     import shutil
 
-    for key in SCENARIOS:
+    for key in list(SCENARIOS) + [EPS_SWEEP]:
         src = os.path.join(sweeps, f"family_{key}")
         if not os.path.isdir(src):
             continue
@@ -468,6 +468,8 @@ def keep(sweeps):
         for name in ("report.md", "results.csv", "report.png"):
             if os.path.isfile(os.path.join(src, name)):
                 shutil.copyfile(os.path.join(src, name), os.path.join(dst, name))
+        if key not in SCENARIOS:
+            continue
         _, by_rule = finished(sweeps, key)
         for results in by_rule.values():
             for r in results:

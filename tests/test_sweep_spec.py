@@ -101,6 +101,22 @@ def test_the_paper_sweeps_are_valid_and_match_paper_table_rows():
         ("maddpg", "maddpg"), ("maddpg", "ddpg"), ("ddpg", "maddpg"), ("ddpg", "ddpg")}
 
 
+def test_the_family_sweeps_are_valid_at_the_papers_budget():
+    """benchmarks/FAMILY.md's sweeps: 5 seeds, 25,000 episodes, every rule; spread logs the overestimation."""
+    import glob
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = {os.path.basename(p): spec.load(p) for p in glob.glob(os.path.join(root, "benchmarks", "family", "*.yaml"))}
+    assert set(files) == {"spread.yaml", "speaker_listener.yaml", "adversary.yaml", "tag.yaml", "adversary_eps.yaml"}
+    for name, sweep in files.items():
+        assert sweep.seeds == [0, 1, 2, 3, 4] and sweep.benchmark == {"benchmark_iters": 25000, "num_envs": 40}
+        assert all(t.values["num_episodes"] == 25000 for t in sweep.trials)
+        if name != "adversary_eps.yaml":
+            assert sorted(next(iter(sweep.grid.values()))) == ["ddpg", "maddpg", "matd3", "mmmaddpg"]
+    assert all(t.values["real_q_log"] for t in files["spread.yaml"].trials)
+
+
 def test_a_scenario_file_path_is_made_absolute(tmp_path, monkeypatch):
     (tmp_path / "mine.py").write_text("# a scenario file\n")
     monkeypatch.chdir(tmp_path)

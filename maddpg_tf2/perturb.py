@@ -133,10 +133,9 @@ class PerturbedOpponents:
 
 def evaluated_team(config: Config, adversary_n: Sequence[bool]) -> List[bool]:
     """Whether each agent is in the evaluated team (--perturb-team); refuses a scenario without two teams."""
-    adversary_n = [bool(a) for a in adversary_n]
-    if not any(adversary_n) or all(adversary_n):
-        raise UserError(f"--perturb-opponents needs a scenario with adversaries and good agents; '{config.scenario}' "
-                        f"has {sum(adversary_n)} adversaries among {len(adversary_n)} agents")
+    from maddpg_tf2.teams import two_teams
+
+    adversary_n = two_teams(config, adversary_n, "--perturb-opponents")
     return [a == (config.perturb_team == "adversaries") for a in adversary_n]
 
 

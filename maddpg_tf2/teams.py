@@ -69,12 +69,18 @@ class TeamPolicy:
         return self._merge(self.good.act(obs_n, rng, deterministic), self.adversaries.act(obs_n, rng, deterministic))
 
 
+def two_teams(config: Config, adversary_n: Sequence[bool], flag: str) -> List[bool]:
+    """The scenario's adversary flags; one line naming `flag` when it has not both adversaries and good agents."""
+    adversary_n = [bool(a) for a in adversary_n]
+    if not any(adversary_n) or all(adversary_n):
+        raise UserError(f"{flag} needs a scenario with adversaries and good agents; '{config.scenario}' has "
+                        f"{sum(adversary_n)} adversaries among {len(adversary_n)} agents")
+    return adversary_n
+
+
 def with_adversaries_from(config: Config, env, policy, load_agents):
     """`policy` with the env's adversaries acting from the checkpoint --adversaries-from names, and the
     learner of that checkpoint (`load_agents(config, env)` gives a checkpoint's learner and policy)."""
-    adversary_n = list(env.adversary_n)
-    if not any(adversary_n) or all(adversary_n):
-        raise UserError(f"--adversaries-from needs a scenario with adversaries and good agents; "
-                        f"'{config.scenario}' has {sum(adversary_n)} adversaries among {len(adversary_n)} agents")
+    adversary_n = two_teams(config, env.adversary_n, "--adversaries-from")
     learner, adversaries = load_agents(team_config(config, config.adversaries_from), env)
     return TeamPolicy(policy, adversaries, adversary_n), learner
